@@ -1,0 +1,16 @@
+/* ThermoGuard core — umbrella header.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef THERMOGUARD_H
+#define THERMOGUARD_H
+
+#include "thermoguard/status.h"
+#include "thermoguard/image.h"
+#include "thermoguard/rng.h"
+#include "thermoguard/progress.h"
+#include "thermoguard/wavelet.h"
+#include "thermoguard/dwt.h"
+#include "thermoguard/denoise.h"
+
+#define TG_VERSION_STRING "0.1.0"
+
+#endif
