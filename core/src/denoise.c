@@ -4,6 +4,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,7 +81,7 @@ double tg_threshold_apply(tg_threshold_kind k, double x, double t, double firm_r
     return x;
 }
 
-/* k-th smallest of v[0..n) (partially reorders v). */
+/* k-th smallest of v[0..n) (partially reorders v); quickselect for the small candidate sets. */
 static double select_kth(double *v, size_t n, size_t k)
 {
     size_t lo = 0, hi = n - 1;
@@ -112,38 +113,80 @@ static double select_kth(double *v, size_t n, size_t k)
     return v[k];
 }
 
+/* Order-preserving key of a non-negative double: its IEEE bits. */
+static uint64_t key_of(double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+/* The k-th and (k-1)-th smallest of the non-negative values a[0..m) (k >= 1 for the second):
+ * one histogram pass on the top 16 key bits finds the bucket(s) holding those ranks, then a
+ * quickselect runs over that bucket's few elements only. `cand` has room for m values. */
+static void select_pair(const double *a, size_t m, size_t k, double *kth, double *prev, double *cand,
+                        uint32_t *hist)
+{
+    memset(hist, 0, 65536 * sizeof *hist);
+    for (size_t i = 0; i < m; i++)
+        hist[key_of(a[i]) >> 48]++;
+    size_t below = 0, b = 0;
+    while (below + hist[b] <= k) /* bucket b holds rank k */
+        below += hist[b++];
+    /* gather the bucket of rank k, and the one of rank k-1 if it lies below */
+    size_t lo_bucket = b, lo_below = below;
+    if (k >= 1 && k - 1 < below) {
+        lo_bucket = b - 1;
+        while (hist[lo_bucket] == 0)
+            lo_bucket--;
+        lo_below = below - hist[lo_bucket];
+    }
+    size_t nc = 0;
+    for (size_t i = 0; i < m; i++) {
+        uint64_t kb = key_of(a[i]) >> 48;
+        if (kb == b || kb == lo_bucket)
+            cand[nc++] = a[i];
+    }
+    /* candidates hold ranks lo_below .. lo_below + nc - 1 */
+    *kth = select_kth(cand, nc, k - lo_below);
+    if (k >= 1)
+        *prev = select_kth(cand, nc, k - 1 - lo_below);
+}
+
+/* Median of |d| over the non-zero d (0 when all are zero); d must be finite.
+ * abs and cand each hold n doubles, hist 65536 counters. */
+static double median_abs_nonzero(const double *d, size_t n, double *abs_buf, double *cand, uint32_t *hist)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (d[i] != 0.0)
+            abs_buf[m++] = fabs(d[i]);
+    if (m == 0)
+        return 0.0;
+    double med, lower = 0.0;
+    select_pair(abs_buf, m, m / 2, &med, &lower, cand, hist);
+    return m % 2 == 0 ? 0.5 * (med + lower) : med;
+}
+
 tg_status tg_sigma_mad(const double *d, size_t n, double *sigma)
 {
     if (!d || !sigma || n == 0)
         return tg_fail(TG_ERR_ARG, "tg_sigma_mad: NULL or empty input");
-    double *a;
-    tg_status st = tg_alloc_checked((void **)&a, n, sizeof *a, 0, "noise estimate buffer");
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(d[i]))
+            return tg_fail(TG_ERR_NONFINITE, "tg_sigma_mad: coefficient %zu is %g", i, d[i]);
+    double *buf;
+    uint32_t *hist;
+    tg_status st = tg_alloc_checked((void **)&buf, n, 2 * sizeof *buf, 0, "noise estimate buffer");
     if (st != TG_OK)
         return st;
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!isfinite(d[i])) {
-            free(a);
-            return tg_fail(TG_ERR_NONFINITE, "tg_sigma_mad: coefficient %zu is %g", i, d[i]);
-        }
-        if (d[i] != 0.0)
-            a[m++] = fabs(d[i]);
+    if ((st = tg_alloc_checked((void **)&hist, 65536, sizeof *hist, 0, "noise estimate histogram")) != TG_OK) {
+        free(buf);
+        return st;
     }
-    if (m == 0) {
-        free(a);
-        *sigma = 0.0;
-        return TG_OK;
-    }
-    double med = select_kth(a, m, m / 2);
-    if (m % 2 == 0) {
-        /* the lower middle is the largest of the elements left of m/2 */
-        double lower = a[0];
-        for (size_t i = 1; i < m / 2; i++)
-            lower = a[i] > lower ? a[i] : lower;
-        med = 0.5 * (med + lower);
-    }
-    free(a);
-    *sigma = med / TG_MAD_TO_SIGMA;
+    *sigma = median_abs_nonzero(d, n, buf, buf + n, hist) / TG_MAD_TO_SIGMA;
+    free(buf);
+    free(hist);
     return TG_OK;
 }
 
@@ -154,6 +197,26 @@ double tg_bayes_threshold(const double *d, size_t n, double var)
         s += d[i] * d[i];
     double dvar = s / (double)n - var;
     return var / sqrt(dvar > DBL_EPSILON ? dvar : DBL_EPSILON);
+}
+
+/* Thresholds a band in place; the soft and hard loops are branch-free so they vectorise. */
+static void threshold_band(tg_threshold_kind k, double *restrict d, size_t n, double t, double firm_ratio)
+{
+    switch (k) {
+    case TG_THRESH_SOFT:
+        for (size_t i = 0; i < n; i++) {
+            double m = fabs(d[i]) - t;
+            d[i] = copysign(m > 0.0 ? m : 0.0, d[i]);
+        }
+        return;
+    case TG_THRESH_HARD:
+        for (size_t i = 0; i < n; i++)
+            d[i] = fabs(d[i]) >= t ? d[i] : 0.0;
+        return;
+    default:
+        for (size_t i = 0; i < n; i++)
+            d[i] = tg_threshold_apply(k, d[i], t, firm_ratio);
+    }
 }
 
 static tg_status check_params(const tg_denoise_params *p, tg_wavelet *w)
@@ -171,13 +234,35 @@ static tg_status check_params(const tg_denoise_params *p, tg_wavelet *w)
     return tg_wavelet_get(p->wavelet, w);
 }
 
-tg_status tg_denoise2_d(const double *in, size_t rows, size_t cols, const tg_denoise_params *p, double *out,
-                        tg_denoise_report *report)
+struct tg_denoiser {
+    tg_denoise_params p;
+    size_t rows, cols;
+    tg_dwt_plan *plan;
+    double *coeffs;  /* layout->total */
+    double *buf;     /* rows*cols, allocated by the first float32 call */
+    double *mad;     /* scratch of the noise estimate: |d|, candidates (finest band each) */
+    uint32_t *hist;  /* 65536 buckets */
+};
+
+void tg_denoiser_destroy(tg_denoiser *d)
 {
-    if (!in || !out || !p)
-        return tg_fail(TG_ERR_ARG, "tg_denoise2: NULL argument");
+    if (!d)
+        return;
+    tg_dwt_plan_destroy(d->plan);
+    free(d->coeffs);
+    free(d->buf);
+    free(d->mad);
+    free(d->hist);
+    free(d);
+}
+
+tg_status tg_denoiser_create(tg_denoiser **out, const tg_denoise_params *p, size_t rows, size_t cols)
+{
+    if (!out || !p)
+        return tg_fail(TG_ERR_ARG, "tg_denoiser_create: NULL argument");
+    *out = NULL;
     if (rows == 0 || cols == 0)
-        return tg_fail(TG_ERR_ARG, "tg_denoise2: sizes must be positive, got %zu x %zu", rows, cols);
+        return tg_fail(TG_ERR_ARG, "tg_denoiser_create: sizes must be positive, got %zu x %zu", rows, cols);
     tg_wavelet w;
     tg_status st = check_params(p, &w);
     if (st != TG_OK)
@@ -185,79 +270,122 @@ tg_status tg_denoise2_d(const double *in, size_t rows, size_t cols, const tg_den
     size_t n;
     if ((st = tg_size_mul(rows, cols, &n, "denoise image")) != TG_OK)
         return st;
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(in[i]))
-            return tg_fail(TG_ERR_NONFINITE, "tg_denoise2: pixel (%zu, %zu) is %g; the denoiser needs finite input",
-                           i / cols, i % cols, in[i]);
+    if (n > TG_IMAGE_MAX_ELEMENTS)
+        return tg_fail(TG_ERR_OVERFLOW, "tg_denoiser_create: %zu x %zu exceeds the limit of %zu pixels", rows, cols,
+                       TG_IMAGE_MAX_ELEMENTS);
     int levels = p->levels;
     if (levels == 0) {
         int mr = tg_dwt_max_level(rows, w.len), mc = tg_dwt_max_level(cols, w.len);
         int ml = mr < mc ? mr : mc;
         levels = ml - 3 > 1 ? ml - 3 : 1;
     }
-    tg_dwt_plan *plan;
-    if ((st = tg_dwt_plan_create_2d(&plan, &w, p->mode, rows, cols, levels)) != TG_OK)
-        return st;
-    const tg_dwt_layout *l = tg_dwt_plan_layout(plan);
-    double *c;
-    if ((st = tg_alloc_checked((void **)&c, l->total, sizeof *c, 0, "denoise coefficients")) != TG_OK) {
-        tg_dwt_plan_destroy(plan);
+    tg_denoiser *d = calloc(1, sizeof *d);
+    if (!d)
+        return tg_fail(TG_ERR_NOMEM, "tg_denoiser_create: out of memory");
+    d->p = *p;
+    d->p.levels = levels;
+    d->rows = rows;
+    d->cols = cols;
+    if ((st = tg_dwt_plan_create_2d(&d->plan, &w, p->mode, rows, cols, levels)) == TG_OK) {
+        const tg_dwt_layout *l = tg_dwt_plan_layout(d->plan);
+        size_t nd = l->shape[1][0] * l->shape[1][1];
+        st = tg_alloc_checked((void **)&d->coeffs, l->total, sizeof(double), 0, "denoise coefficients");
+        if (st == TG_OK)
+            st = tg_alloc_checked((void **)&d->mad, 2 * nd, sizeof(double), 0, "noise estimate buffer");
+        if (st == TG_OK)
+            st = tg_alloc_checked((void **)&d->hist, 65536, sizeof(uint32_t), 0, "noise estimate histogram");
+    }
+    if (st != TG_OK) {
+        tg_denoiser_destroy(d);
         return st;
     }
-    tg_dwt_forward_d(plan, in, c);
+    *out = d;
+    return TG_OK;
+}
 
-    double sigma = p->sigma;
+tg_status tg_denoiser_apply_d(tg_denoiser *d, const double *in, double *out, tg_denoise_report *report)
+{
+    if (!d || !in || !out)
+        return tg_fail(TG_ERR_ARG, "tg_denoiser_apply: NULL argument");
+    size_t n = d->rows * d->cols;
+    double sum = 0.0; /* x * 0 is 0 for finite x and NaN otherwise: one vectorisable pass */
+    for (size_t i = 0; i < n; i++)
+        sum += in[i] * 0.0;
+    for (size_t i = 0; !isfinite(sum) && i < n; i++)
+        if (!isfinite(in[i]))
+            return tg_fail(TG_ERR_NONFINITE, "denoise: pixel (%zu, %zu) is %g; the denoiser needs finite input",
+                           i / d->cols, i % d->cols, in[i]);
+    const tg_dwt_layout *l = tg_dwt_plan_layout(d->plan);
+    double *c = d->coeffs;
+    tg_dwt_forward_d(d->plan, in, c);
+
+    double sigma = d->p.sigma;
     if (sigma <= 0.0) {
         size_t nd = l->shape[1][0] * l->shape[1][1];
-        st = tg_sigma_mad(c + tg_dwt_layout_offset(l, 1, 2), nd, &sigma);
+        sigma = median_abs_nonzero(c + tg_dwt_layout_offset(l, 1, 2), nd, d->mad, d->mad + nd, d->hist) /
+                TG_MAD_TO_SIGMA;
     }
     tg_denoise_report rep;
     memset(&rep, 0, sizeof rep);
     rep.sigma = sigma;
-    rep.levels = levels;
+    rep.levels = l->levels;
     double visu = sigma * sqrt(2.0 * log((double)n));
-    for (int k = 1; st == TG_OK && k <= levels; k++) {
+    for (int k = 1; k <= l->levels; k++) {
         size_t nb = l->shape[k][0] * l->shape[k][1];
         for (int b = 0; b < 3; b++) {
-            double *d = c + tg_dwt_layout_offset(l, k, b);
-            double t = p->rule == TG_SHRINK_VISU ? visu : tg_bayes_threshold(d, nb, sigma * sigma);
+            double *band = c + tg_dwt_layout_offset(l, k, b);
+            double t = d->p.rule == TG_SHRINK_VISU ? visu : tg_bayes_threshold(band, nb, sigma * sigma);
             rep.threshold[k][b] = t;
-            for (size_t i = 0; i < nb; i++)
-                d[i] = tg_threshold_apply(p->threshold, d[i], t, p->firm_ratio);
+            threshold_band(d->p.threshold, band, nb, t, d->p.firm_ratio);
         }
     }
-    if (st == TG_OK)
-        tg_dwt_inverse_d(plan, c, out);
-    free(c);
-    tg_dwt_plan_destroy(plan);
-    if (st == TG_OK && report)
+    tg_dwt_inverse_d(d->plan, c, out);
+    if (report)
         *report = rep;
+    return TG_OK;
+}
+
+tg_status tg_denoiser_apply_f(tg_denoiser *d, const float *in, float *out, tg_denoise_report *report)
+{
+    if (!d || !in || !out)
+        return tg_fail(TG_ERR_ARG, "tg_denoiser_apply: NULL argument");
+    size_t n = d->rows * d->cols;
+    if (!d->buf) {
+        tg_status st = tg_alloc_checked((void **)&d->buf, n, sizeof(double), 0, "denoise buffer");
+        if (st != TG_OK)
+            return st;
+    }
+    for (size_t i = 0; i < n; i++)
+        d->buf[i] = in[i];
+    tg_status st = tg_denoiser_apply_d(d, d->buf, d->buf, report);
+    if (st == TG_OK)
+        for (size_t i = 0; i < n; i++)
+            out[i] = (float)d->buf[i];
+    return st;
+}
+
+tg_status tg_denoise2_d(const double *in, size_t rows, size_t cols, const tg_denoise_params *p, double *out,
+                        tg_denoise_report *report)
+{
+    if (!in || !out)
+        return tg_fail(TG_ERR_ARG, "tg_denoise2: NULL argument");
+    tg_denoiser *d;
+    tg_status st = tg_denoiser_create(&d, p, rows, cols);
+    if (st == TG_OK)
+        st = tg_denoiser_apply_d(d, in, out, report);
+    tg_denoiser_destroy(d);
     return st;
 }
 
 tg_status tg_denoise2_f(const float *in, size_t rows, size_t cols, const tg_denoise_params *p, float *out,
                         tg_denoise_report *report)
 {
-    if (!in || !out || !p)
+    if (!in || !out)
         return tg_fail(TG_ERR_ARG, "tg_denoise2: NULL argument");
-    size_t n;
-    tg_status st = tg_size_mul(rows, cols, &n, "denoise image");
-    if (st != TG_OK)
-        return st;
-    if (n == 0)
-        return tg_fail(TG_ERR_ARG, "tg_denoise2: sizes must be positive, got %zu x %zu", rows, cols);
-    if (n > TG_IMAGE_MAX_ELEMENTS)
-        return tg_fail(TG_ERR_OVERFLOW, "tg_denoise2: %zu x %zu exceeds the limit of %zu pixels", rows, cols,
-                       TG_IMAGE_MAX_ELEMENTS);
-    double *buf;
-    if ((st = tg_alloc_checked((void **)&buf, n, sizeof *buf, 0, "denoise buffer")) != TG_OK)
-        return st;
-    for (size_t i = 0; i < n; i++)
-        buf[i] = in[i];
-    st = tg_denoise2_d(buf, rows, cols, p, buf, report);
+    tg_denoiser *d;
+    tg_status st = tg_denoiser_create(&d, p, rows, cols);
     if (st == TG_OK)
-        for (size_t i = 0; i < n; i++)
-            out[i] = (float)buf[i];
-    free(buf);
+        st = tg_denoiser_apply_f(d, in, out, report);
+    tg_denoiser_destroy(d);
     return st;
 }

@@ -106,6 +106,39 @@ TEST(Denoise, RemovesNoiseAndLeavesApproximationAlone)
     tg_dwt_plan_destroy(plan);
 }
 
+TEST(Denoise, ReusableDenoiserEqualsOneShotAndKeepsNoState)
+{
+    const size_t h = 61, w = 77;
+    tg_rng r;
+    tg_rng_seed(&r, 12);
+    std::vector<double> a(h * w), b(h * w), one(h * w), out1(h * w), out2(h * w);
+    for (size_t i = 0; i < h * w; i++) {
+        a[i] = tg_rng_normal(&r);
+        b[i] = 3.0 * tg_rng_normal(&r);
+    }
+    tg_denoise_params p;
+    tg_denoise_params_default(&p);
+    snprintf(p.wavelet, sizeof p.wavelet, "sym4");
+    tg_denoiser *d = nullptr;
+    ASSERT_EQ(tg_denoiser_create(&d, &p, h, w), TG_OK);
+    ASSERT_EQ(tg_denoiser_apply_d(d, a.data(), out1.data(), nullptr), TG_OK);
+    ASSERT_EQ(tg_denoiser_apply_d(d, b.data(), out2.data(), nullptr), TG_OK); // another image between
+    ASSERT_EQ(tg_denoiser_apply_d(d, a.data(), out2.data(), nullptr), TG_OK);
+    ASSERT_EQ(tg_denoise2_d(a.data(), h, w, &p, one.data(), nullptr), TG_OK);
+    for (size_t i = 0; i < h * w; i++) {
+        ASSERT_EQ(out1[i], one[i]);
+        ASSERT_EQ(out2[i], one[i]);
+    }
+    ASSERT_EQ(tg_denoiser_apply_d(d, a.data(), a.data(), nullptr), TG_OK); // in place
+    for (size_t i = 0; i < h * w; i++)
+        ASSERT_EQ(a[i], one[i]);
+    EXPECT_EQ(tg_denoiser_apply_d(d, nullptr, a.data(), nullptr), TG_ERR_ARG);
+    tg_denoiser_destroy(d);
+    tg_denoiser_destroy(nullptr);
+    EXPECT_EQ(tg_denoiser_create(&d, &p, 0, 5), TG_ERR_ARG);
+    EXPECT_EQ(d, nullptr);
+}
+
 TEST(Denoise, SigmaEstimateExcludesZerosAndUsesTheMedian)
 {
     double d[] = {0, 0, 0, 1, -2, 3, -4}; // |nonzero| = 1 2 3 4 -> median 2.5

@@ -72,7 +72,19 @@ double tg_bayes_threshold(const double *d, size_t n, double var);
 tg_status tg_denoise2_d(const double *in, size_t rows, size_t cols, const tg_denoise_params *p, double *out,
                         tg_denoise_report *report);
 
-/* The same for float32 images (computed in double precision internally). */
+/* A reusable denoiser for one image size: the DWT plan and every buffer are allocated once,
+ * so repeated calls (an attack loop, a batch) allocate nothing. Not thread-safe: one per thread.
+ * Creation fails like tg_denoise2_d does for invalid parameters or sizes. */
+typedef struct tg_denoiser tg_denoiser;
+tg_status tg_denoiser_create(tg_denoiser **out, const tg_denoise_params *p, size_t rows, size_t cols);
+void tg_denoiser_destroy(tg_denoiser *d);
+
+/* Denoises one rows x cols image with a denoiser (in == out allowed); errors as tg_denoise2_d.
+ * The float32 entry point computes in double precision internally. */
+tg_status tg_denoiser_apply_d(tg_denoiser *d, const double *in, double *out, tg_denoise_report *report);
+tg_status tg_denoiser_apply_f(tg_denoiser *d, const float *in, float *out, tg_denoise_report *report);
+
+/* One-shot float32 version of tg_denoise2_d (computed in double precision internally). */
 tg_status tg_denoise2_f(const float *in, size_t rows, size_t cols, const tg_denoise_params *p, float *out,
                         tg_denoise_report *report);
 
