@@ -26,7 +26,7 @@ tg_status tg_relu_forward(float *out, const float *in, size_t n)
     return TG_OK;
 }
 
-tg_status tg_relu_backward(float *din, const float *dout, const float *in, size_t n)
+tg_status tg_relu_backward(float *restrict din, const float *restrict dout, const float *restrict in, size_t n)
 {
     tg_status st = act_check("tg_relu_backward", din, dout, in, n);
     if (st)

@@ -34,12 +34,43 @@ static size_t window_argmax(const float *x, int W, int R, int S, int oh, int ow)
     return best;
 }
 
+/* The common 2x2 stride-2 window: offset (0, 1, W or W+1) of the first maximum at (2 oh, 2 ow). */
+static inline size_t argmax2(const float *r0, int W)
+{
+    size_t k = 0;
+    float best = r0[0];
+    if (r0[1] > best) {
+        best = r0[1];
+        k = 1;
+    }
+    if (r0[W] > best) {
+        best = r0[W];
+        k = (size_t)W;
+    }
+    if (r0[W + 1] > best)
+        k = (size_t)W + 1;
+    return k;
+}
+
 tg_status tg_maxpool_forward(float *out, const float *in, int B, int C, int H, int W, int R, int S)
 {
     int OH, OW;
     tg_status st = pool_check("tg_maxpool_forward", out, in, B, C, H, W, R, S, &OH, &OW);
     if (st)
         return st;
+    if (R == 2 && S == 2) {
+        for (size_t bc = 0; bc < (size_t)B * C; bc++)
+            for (int oh = 0; oh < OH; oh++) {
+                const float *r0 = in + bc * H * W + (size_t)2 * oh * W, *r1 = r0 + W;
+                float *y = out + bc * OH * OW + (size_t)oh * OW;
+                for (int ow = 0; ow < OW; ow++) {
+                    float a = r0[2 * ow] > r0[2 * ow + 1] ? r0[2 * ow] : r0[2 * ow + 1];
+                    float b = r1[2 * ow] > r1[2 * ow + 1] ? r1[2 * ow] : r1[2 * ow + 1];
+                    y[ow] = a > b ? a : b;
+                }
+            }
+        return TG_OK;
+    }
     for (size_t bc = 0; bc < (size_t)B * C; bc++) {
         const float *x = in + bc * H * W;
         float *y = out + bc * OH * OW;
@@ -59,6 +90,18 @@ tg_status tg_maxpool_backward(float *din, const float *dout, const float *in, in
         return st;
     if (!in)
         return tg_nn_null("tg_maxpool_backward", "in");
+    if (R == 2 && S == 2) {
+        for (size_t bc = 0; bc < (size_t)B * C; bc++)
+            for (int oh = 0; oh < OH; oh++) {
+                size_t row = bc * H * W + (size_t)2 * oh * W;
+                const float *g = dout + bc * OH * OW + (size_t)oh * OW;
+                for (int ow = 0; ow < OW; ow++) {
+                    size_t at = row + (size_t)2 * ow;
+                    din[at + argmax2(in + at, W)] += g[ow];
+                }
+            }
+        return TG_OK;
+    }
     for (size_t bc = 0; bc < (size_t)B * C; bc++) {
         const float *x = in + bc * H * W;
         const float *g = dout + bc * OH * OW;

@@ -48,7 +48,7 @@ tg_status tg_conv2d_backward(float *din, float *dw, float *db, float *col, const
 /* out[i] = max(in[i], 0) over n elements. TG_ERR_ARG for NULL or n == 0. */
 tg_status tg_relu_forward(float *out, const float *in, size_t n);
 
-/* din[i] += dout[i] where in[i] > 0. TG_ERR_ARG for NULL or n == 0. */
+/* din[i] += dout[i] where in[i] > 0; din must not overlap dout or in. TG_ERR_ARG for NULL or n == 0. */
 tg_status tg_relu_backward(float *din, const float *dout, const float *in, size_t n);
 
 /* out[i] = in[i] > 0 ? in[i] : slope * in[i]. TG_ERR_ARG for NULL, n == 0 or non-finite slope. */
