@@ -3,15 +3,14 @@
 # from the raw little-endian files the test exported, and writes logits, loss, parameter
 # gradients, input gradients and updated BN running statistics back as float32 files.
 # Usage: nn_torch_check.py DIR   (DIR holds meta.txt, params.bin, stats.bin, input.bin, labels.bin)
-# Exit code 77 = PyTorch is not installed (the test skips).
+# Exit code 77 = PyTorch or NumPy is not installed (the test skips).
 # SPDX-License-Identifier: GPL-3.0-or-later
 import os
 import re
 import sys
 
-import numpy as np
-
 try:
+    import numpy as np
     import torch
     import torch.nn.functional as F
 except ImportError:
