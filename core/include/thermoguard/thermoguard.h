@@ -10,6 +10,7 @@
 #include "thermoguard/wavelet.h"
 #include "thermoguard/dwt.h"
 #include "thermoguard/denoise.h"
+#include "thermoguard/nn.h"
 
 #define TG_VERSION_STRING "0.1.0"
 
