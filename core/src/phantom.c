@@ -441,15 +441,15 @@ tg_status tg_phantom_labels(const tg_phantom_opts *o, size_t patient, tg_label *
     return TG_OK;
 }
 
-static void describe(const tg_phantom_opts *o, size_t patient, tg_view view, const anatomy *A,
-                     const camera *c, tg_phantom_view_info *info)
+static void describe(size_t patient, tg_view view, const anatomy *A, const camera *c,
+                     tg_phantom_view_info *info)
 {
     double p[3], n[3];
     memset(info, 0, sizeof *info);
     snprintf(info->patient_id, sizeof info->patient_id, "SYN-%05zu", patient);
-    (void)o;
     info->patient_index = patient;
     info->view = view;
+    info->view_name = tg_view_name(view);
     info->laterality = tg_view_laterality(view);
     info->patient_label = A->sick ? TG_LABEL_SICK : TG_LABEL_HEALTHY;
     for (int s = 0; s < 2; s++) {
@@ -515,6 +515,6 @@ tg_status tg_phantom_render(const tg_phantom_opts *o, size_t patient, tg_view vi
         }
     }
     if (info)
-        describe(o, patient, view, &A, &c, info);
+        describe(patient, view, &A, &c, info);
     return TG_OK;
 }

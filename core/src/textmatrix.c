@@ -4,6 +4,7 @@
 #include "thermoguard/dataset.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,7 +341,7 @@ static tg_status check_opts(const tg_textmatrix_opts *o, const char *name)
         return tg_fail(TG_ERR_ARG, "%s: required dimensions must be positive, got %d x %d", name,
                        o->rows, o->cols);
     if (!(isfinite(o->min_value) && isfinite(o->max_value) && o->min_value <= o->max_value &&
-          fabs(o->min_value) <= 1e30 && fabs(o->max_value) <= 1e30))
+          fabs(o->min_value) <= FLT_MAX && fabs(o->max_value) <= FLT_MAX))
         return tg_fail(TG_ERR_ARG, "%s: invalid value range %g..%g", name, o->min_value, o->max_value);
     return TG_OK;
 }
@@ -421,8 +422,8 @@ tg_status tg_textmatrix_write_buffer(const tg_image *img, tg_textmatrix_dialect 
     const int semi = dialect == TG_TEXTMATRIX_SEMICOLON;
     const char *fmt = semi ? "%.5f" : "%.2f";
     const char *eol = semi ? "\r\r\n" : "\n";
-    /* Exact size first: every value is formatted twice, which is cheap next to an allocation
-     * sized for the widest possible float. */
+    /* Size first (plus one spare byte per row for the one-column ';' case): every value is
+     * formatted twice, which is cheap next to an allocation sized for the widest float. */
     size_t total = 0;
     for (size_t i = 0; i < npix; i++) {
         char tmp[64];
@@ -432,7 +433,7 @@ tg_status tg_textmatrix_write_buffer(const tg_image *img, tg_textmatrix_dialect 
                            (double)img->data[i]);
         total += (size_t)k + 1; /* value + separator or first byte of the line end */
     }
-    total += (size_t)img->h * (strlen(eol) - 1) + 1;
+    total += (size_t)img->h * strlen(eol) + 1;
     char *buf = malloc(total);
     if (!buf)
         return tg_fail(TG_ERR_NOMEM, "tg_textmatrix_write_buffer: out of memory for %zu bytes", total);
@@ -441,7 +442,8 @@ tg_status tg_textmatrix_write_buffer(const tg_image *img, tg_textmatrix_dialect 
         for (int x = 0; x < img->w; x++) {
             float v = img->data[(size_t)y * (size_t)img->w + (size_t)x];
             p += (size_t)snprintf(buf + p, total - p, fmt, (double)v);
-            if (x + 1 < img->w)
+            /* A one-column ';' file ends each value with ';' so it still reads as that dialect. */
+            if (x + 1 < img->w || (semi && img->w == 1))
                 buf[p++] = semi ? ';' : ' ';
         }
         memcpy(buf + p, eol, strlen(eol));

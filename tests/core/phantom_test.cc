@@ -214,6 +214,7 @@ TEST(Phantom, ViewsOfOnePatientShareAnatomy)
         const tg_phantom_view_info &in = v[k].info;
         EXPECT_STREQ(in.patient_id, v[0].info.patient_id);
         EXPECT_EQ(in.view, (tg_view)k);
+        EXPECT_STREQ(in.view_name, tg_view_name((tg_view)k));
         EXPECT_EQ(in.laterality, tg_view_laterality((tg_view)k));
         EXPECT_EQ(in.patient_label, TG_LABEL_SICK);
         for (int s = 0; s < 2; s++) {

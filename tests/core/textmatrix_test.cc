@@ -125,6 +125,30 @@ TEST(TextMatrix, BothDialectsRoundTripFullSizePhantom)
     tg_image_destroy(&src);
 }
 
+// Found by fuzz_textmatrix: a one-column ';' matrix used to come back as the space dialect.
+TEST(TextMatrix, OneColumnSemicolonKeepsItsDialect)
+{
+    tg_textmatrix_opts o = AnySize();
+    tg_image img, back;
+    tg_textmatrix_dialect d;
+    ASSERT_EQ(Read("250 ;", &img, &o, &d), TG_ERR_RANGE);
+    o.max_value = 300;
+    ASSERT_EQ(Read("250 ;\r\r\n31;\r\r\n", &img, &o, &d), TG_OK) << tg_last_error();
+    EXPECT_EQ(d, TG_TEXTMATRIX_SEMICOLON);
+    ASSERT_EQ(img.w, 1);
+    char *buf;
+    size_t len;
+    ASSERT_EQ(tg_textmatrix_write_buffer(&img, TG_TEXTMATRIX_SEMICOLON, &buf, &len), TG_OK);
+    EXPECT_EQ(std::string(buf, len), "250.00000;\r\r\n31.00000;\r\r\n");
+    ASSERT_EQ(tg_textmatrix_read_buffer(buf, len, "w.txt", &o, &back, &d), TG_OK) << tg_last_error();
+    EXPECT_EQ(d, TG_TEXTMATRIX_SEMICOLON);
+    EXPECT_EQ(back.h, 2);
+    EXPECT_EQ(back.data[1], 31.0f);
+    free(buf);
+    tg_image_destroy(&back);
+    tg_image_destroy(&img);
+}
+
 TEST(TextMatrix, RejectsRaggedRows)
 {
     tg_textmatrix_opts o = AnySize();

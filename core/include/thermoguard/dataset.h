@@ -65,7 +65,8 @@ typedef enum tg_textmatrix_dialect {
 typedef struct tg_textmatrix_opts {
     int rows, cols;      /* required dimensions (default 480 x 640) */
     int any_size;        /* non-zero: accept any rectangular size, rows/cols are ignored */
-    double min_value;    /* plausible range of every value, inclusive (default 0..60 degC) */
+    double min_value;    /* plausible range of every value, inclusive (default 0..60 degC), */
+                         /* checked on the decimal value; both bounds within +-FLT_MAX */
     double max_value;
     size_t max_bytes;    /* files larger than this are refused before reading (default 64 MiB) */
 } tg_textmatrix_opts;

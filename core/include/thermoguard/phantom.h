@@ -56,6 +56,7 @@ typedef struct tg_phantom_view_info {
     char patient_id[32];          /* "SYN-00007" */
     size_t patient_index;
     tg_view view;
+    const char *view_name;        /* tg_view_name(view), static */
     tg_laterality laterality;
     tg_label patient_label;       /* sick if either breast is */
     tg_label breast_label[2];     /* which breast holds the lesion */
