@@ -11,6 +11,8 @@
 #include "thermoguard/dwt.h"
 #include "thermoguard/denoise.h"
 #include "thermoguard/nn.h"
+#include "thermoguard/dataset.h"
+#include "thermoguard/phantom.h"
 
 #define TG_VERSION_STRING "0.1.0"
 
