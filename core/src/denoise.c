@@ -199,6 +199,28 @@ double tg_bayes_threshold(const double *d, size_t n, double var)
     return var / sqrt(dvar > DBL_EPSILON ? dvar : DBL_EPSILON);
 }
 
+double tg_threshold_derivative(tg_threshold_kind k, double x, double t, double firm_ratio)
+{
+    double m = fabs(x);
+    switch (k) {
+    case TG_THRESH_SOFT:
+        return m > t ? 1.0 : 0.0;
+    case TG_THRESH_HARD:
+        return m >= t ? 1.0 : 0.0;
+    case TG_THRESH_GARROTE:
+        return m > t ? 1.0 + (t * t) / (x * x) : 0.0;
+    case TG_THRESH_FIRM: {
+        double th = firm_ratio * t;
+        if (m > th)
+            return 1.0;
+        if (m <= t)
+            return 0.0;
+        return th / (th - t);
+    }
+    }
+    return 1.0;
+}
+
 /* Thresholds a band in place; the soft and hard loops are branch-free so they vectorise. */
 static void threshold_band(tg_threshold_kind k, double *restrict d, size_t n, double t, double firm_ratio)
 {
@@ -239,7 +261,8 @@ struct tg_denoiser {
     size_t rows, cols;
     tg_dwt_plan *plan;
     double *coeffs;  /* layout->total */
-    double *buf;     /* rows*cols, allocated by the first float32 call */
+    double *buf;     /* 2*rows*cols, allocated by the first float32 call */
+    double *gcoeffs; /* layout->total, allocated by the first backward call */
     double *mad;     /* scratch of the noise estimate: |d|, candidates (finest band each) */
     uint32_t *hist;  /* 65536 buckets */
 };
@@ -251,6 +274,7 @@ void tg_denoiser_destroy(tg_denoiser *d)
     tg_dwt_plan_destroy(d->plan);
     free(d->coeffs);
     free(d->buf);
+    free(d->gcoeffs);
     free(d->mad);
     free(d->hist);
     free(d);
@@ -303,10 +327,8 @@ tg_status tg_denoiser_create(tg_denoiser **out, const tg_denoise_params *p, size
     return TG_OK;
 }
 
-tg_status tg_denoiser_apply_d(tg_denoiser *d, const double *in, double *out, tg_denoise_report *report)
+static tg_status check_finite(const tg_denoiser *d, const double *in)
 {
-    if (!d || !in || !out)
-        return tg_fail(TG_ERR_ARG, "tg_denoiser_apply: NULL argument");
     size_t n = d->rows * d->cols;
     double sum = 0.0; /* x * 0 is 0 for finite x and NaN otherwise: one vectorisable pass */
     for (size_t i = 0; i < n; i++)
@@ -315,6 +337,31 @@ tg_status tg_denoiser_apply_d(tg_denoiser *d, const double *in, double *out, tg_
         if (!isfinite(in[i]))
             return tg_fail(TG_ERR_NONFINITE, "denoise: pixel (%zu, %zu) is %g; the denoiser needs finite input",
                            i / d->cols, i % d->cols, in[i]);
+    return TG_OK;
+}
+
+static void analyse(tg_denoiser *d, const double *in, tg_denoise_report *rep);
+
+tg_status tg_denoiser_apply_d(tg_denoiser *d, const double *in, double *out, tg_denoise_report *report)
+{
+    if (!d || !in || !out)
+        return tg_fail(TG_ERR_ARG, "tg_denoiser_apply: NULL argument");
+    tg_status st = check_finite(d, in);
+    if (st != TG_OK)
+        return st;
+    tg_denoise_report rep;
+    analyse(d, in, &rep);
+    tg_dwt_inverse_d(d->plan, d->coeffs, out);
+    if (report)
+        *report = rep;
+    return TG_OK;
+}
+
+/* Forward transform into d->coeffs, noise estimate and per-band thresholds (applied in place
+ * when `apply` is set); fills rep. `in` must be finite. */
+static void analyse_impl(tg_denoiser *d, const double *in, tg_denoise_report *out_rep, int apply)
+{
+    size_t n = d->rows * d->cols;
     const tg_dwt_layout *l = tg_dwt_plan_layout(d->plan);
     double *c = d->coeffs;
     tg_dwt_forward_d(d->plan, in, c);
@@ -336,13 +383,68 @@ tg_status tg_denoiser_apply_d(tg_denoiser *d, const double *in, double *out, tg_
             double *band = c + tg_dwt_layout_offset(l, k, b);
             double t = d->p.rule == TG_SHRINK_VISU ? visu : tg_bayes_threshold(band, nb, sigma * sigma);
             rep.threshold[k][b] = t;
-            threshold_band(d->p.threshold, band, nb, t, d->p.firm_ratio);
+            if (apply)
+                threshold_band(d->p.threshold, band, nb, t, d->p.firm_ratio);
         }
     }
-    tg_dwt_inverse_d(d->plan, c, out);
-    if (report)
-        *report = rep;
+    *out_rep = rep;
+}
+
+static void analyse(tg_denoiser *d, const double *in, tg_denoise_report *rep) { analyse_impl(d, in, rep, 1); }
+
+tg_status tg_denoiser_backward_d(tg_denoiser *d, const double *in, const double *dout, double *din)
+{
+    if (!d || !in || !dout || !din)
+        return tg_fail(TG_ERR_ARG, "tg_denoiser_backward: NULL argument");
+    tg_status st = check_finite(d, in);
+    if (st != TG_OK)
+        return st;
+    tg_denoise_report rep;
+    analyse_impl(d, in, &rep, 0); /* coefficients before thresholding, thresholds */
+    const tg_dwt_layout *l = tg_dwt_plan_layout(d->plan);
+    if (!d->gcoeffs &&
+        (st = tg_alloc_checked((void **)&d->gcoeffs, l->total, sizeof(double), 0, "denoise gradient")) != TG_OK)
+        return st;
+    double *g = d->gcoeffs;
+    tg_dwt_inverse_adjoint_d(d->plan, dout, g);
+    for (int k = 1; k <= l->levels; k++) {
+        size_t nb = l->shape[k][0] * l->shape[k][1];
+        for (int b = 0; b < 3; b++) {
+            size_t off = tg_dwt_layout_offset(l, k, b);
+            double t = rep.threshold[k][b];
+            for (size_t i = 0; i < nb; i++)
+                g[off + i] *= tg_threshold_derivative(d->p.threshold, d->coeffs[off + i], t, d->p.firm_ratio);
+        }
+    }
+    tg_dwt_adjoint_d(d->plan, g, din);
     return TG_OK;
+}
+
+static tg_status ensure_buf(tg_denoiser *d)
+{
+    if (d->buf)
+        return TG_OK;
+    return tg_alloc_checked((void **)&d->buf, 2 * d->rows * d->cols, sizeof(double), 0, "denoise buffer");
+}
+
+tg_status tg_denoiser_backward_f(tg_denoiser *d, const float *in, const float *dout, float *din)
+{
+    if (!d || !in || !dout || !din)
+        return tg_fail(TG_ERR_ARG, "tg_denoiser_backward: NULL argument");
+    tg_status st = ensure_buf(d);
+    if (st != TG_OK)
+        return st;
+    size_t n = d->rows * d->cols;
+    double *x = d->buf, *g = d->buf + n;
+    for (size_t i = 0; i < n; i++) {
+        x[i] = in[i];
+        g[i] = dout[i];
+    }
+    st = tg_denoiser_backward_d(d, x, g, g);
+    if (st == TG_OK)
+        for (size_t i = 0; i < n; i++)
+            din[i] = (float)g[i];
+    return st;
 }
 
 tg_status tg_denoiser_apply_f(tg_denoiser *d, const float *in, float *out, tg_denoise_report *report)
@@ -350,11 +452,9 @@ tg_status tg_denoiser_apply_f(tg_denoiser *d, const float *in, float *out, tg_de
     if (!d || !in || !out)
         return tg_fail(TG_ERR_ARG, "tg_denoiser_apply: NULL argument");
     size_t n = d->rows * d->cols;
-    if (!d->buf) {
-        tg_status st = tg_alloc_checked((void **)&d->buf, n, sizeof(double), 0, "denoise buffer");
-        if (st != TG_OK)
-            return st;
-    }
+    tg_status st0 = ensure_buf(d);
+    if (st0 != TG_OK)
+        return st0;
     for (size_t i = 0; i < n; i++)
         d->buf[i] = in[i];
     tg_status st = tg_denoiser_apply_d(d, d->buf, d->buf, report);

@@ -164,6 +164,45 @@ TEST(DwtAdjoint, InnerProductIdentityEveryWaveletAndMode)
     }
 }
 
+// <W^-1 c, g> == <c, W^-T g>: the adjoint of the reconstruction, 1-D and 2-D, every bank.
+TEST(DwtAdjoint, InverseInnerProductIdentityEveryWaveletAndMode)
+{
+    tg_rng r;
+    tg_rng_seed(&r, 4);
+    for (int i = 0; i < tg_wavelet_count(); i++) {
+        tg_wavelet w = get(tg_wavelet_name_at(i));
+        for (int m = 0; m < TG_DWT_MODE_COUNT; m++) {
+            for (int nd = 1; nd <= 2; nd++) {
+                for (Shape s : {Shape{5, 9}, Shape{24, 31}}) {
+                    tg_dwt_plan *p = nullptr;
+                    tg_status st = nd == 1 ? tg_dwt_plan_create_1d(&p, &w, (tg_dwt_mode)m, s.w, TG_DWT_LEVELS_MAX)
+                                           : tg_dwt_plan_create_2d(&p, &w, (tg_dwt_mode)m, s.h, s.w, TG_DWT_LEVELS_MAX);
+                    ASSERT_EQ(st, TG_OK);
+                    const tg_dwt_layout *l = tg_dwt_plan_layout(p);
+                    size_t n = l->shape[0][0] * l->shape[0][1];
+                    auto c = randn(r, l->total), g = randn(r, n);
+                    std::vector<double> x(n), gc(l->total);
+                    ASSERT_EQ(tg_dwt_inverse_d(p, c.data(), x.data()), TG_OK);
+                    ASSERT_EQ(tg_dwt_inverse_adjoint_d(p, g.data(), gc.data()), TG_OK);
+                    double lhs = dot(x, g), rhs = dot(c, gc);
+                    EXPECT_NEAR(lhs, rhs, 1e-11 * std::max(1.0, std::fabs(lhs)))
+                        << w.name << " " << tg_dwt_mode_name((tg_dwt_mode)m) << " " << nd << "-D " << s.h << "x" << s.w;
+                    std::vector<float> cf(c.begin(), c.end()), gf(g.begin(), g.end()), xf(n), gcf(l->total);
+                    ASSERT_EQ(tg_dwt_inverse_f(p, cf.data(), xf.data()), TG_OK);
+                    ASSERT_EQ(tg_dwt_inverse_adjoint_f(p, gf.data(), gcf.data()), TG_OK);
+                    double lf = 0, rf = 0;
+                    for (size_t k = 0; k < n; k++)
+                        lf += (double)xf[k] * gf[k];
+                    for (size_t k = 0; k < l->total; k++)
+                        rf += (double)cf[k] * gcf[k];
+                    EXPECT_NEAR(lf, rf, 1e-4 * std::max(1.0, std::fabs(lf))) << w.name << " f32";
+                    tg_dwt_plan_destroy(p);
+                }
+            }
+        }
+    }
+}
+
 TEST(DwtLengths, MatchPyWaveletsRules)
 {
     EXPECT_EQ(tg_dwt_coeff_len(480, 4, TG_MODE_SYMMETRIC), 241u);

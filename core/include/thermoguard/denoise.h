@@ -57,6 +57,9 @@ const char *tg_shrink_rule_name(tg_shrink_rule r);
 /* Applies thresholding of the given kind to one value (the shrinkage function itself). */
 double tg_threshold_apply(tg_threshold_kind k, double x, double t, double firm_ratio);
 
+/* Derivative of that shrinkage function with respect to x (the subgradient 0 at the kinks). */
+double tg_threshold_derivative(tg_threshold_kind k, double x, double t, double firm_ratio);
+
 /* Robust noise estimate: median(|d|, zeros excluded) / Phi^-1(0.75), Phi^-1(0.75) =
  * 0.6744897501960817 (the exact constant scikit-image uses; 0.6745 rounded). 0 when every d
  * is 0. TG_ERR_ARG for NULL/empty, TG_ERR_NONFINITE for NaN/Inf, TG_ERR_NOMEM. */
@@ -83,6 +86,13 @@ void tg_denoiser_destroy(tg_denoiser *d);
  * The float32 entry point computes in double precision internally. */
 tg_status tg_denoiser_apply_d(tg_denoiser *d, const double *in, double *out, tg_denoise_report *report);
 tg_status tg_denoiser_apply_f(tg_denoiser *d, const float *in, float *out, tg_denoise_report *report);
+
+/* Gradient of the denoiser at `in`: din = W^T diag(S'(W in)) W^-T dout, the exact
+ * subgradient of thresholding with the thresholds held fixed (sigma and BayesShrink statistics
+ * are not differentiated). Recomputes the forward analysis of `in` (no state from apply).
+ * din may alias dout. TG_ERR_NONFINITE for non-finite input. */
+tg_status tg_denoiser_backward_d(tg_denoiser *d, const double *in, const double *dout, double *din);
+tg_status tg_denoiser_backward_f(tg_denoiser *d, const float *in, const float *dout, float *din);
 
 /* One-shot float32 version of tg_denoise2_d (computed in double precision internally). */
 tg_status tg_denoise2_f(const float *in, size_t rows, size_t cols, const tg_denoise_params *p, float *out,

@@ -127,6 +127,11 @@ tg_status tg_dwt_inverse_f(tg_dwt_plan *p, const float *coeffs, float *x);
 tg_status tg_dwt_adjoint_d(tg_dwt_plan *p, const double *gcoeffs, double *gx);
 tg_status tg_dwt_adjoint_f(tg_dwt_plan *p, const float *gcoeffs, float *gx);
 
+/* Adjoint of the inverse transform: gcoeffs = (W^-1)^T gx, so <W^-1 c, g> = <c, W^-T g>.
+ * Backpropagates through a reconstruction (e.g. the denoiser's). */
+tg_status tg_dwt_inverse_adjoint_d(tg_dwt_plan *p, const double *gx, double *gcoeffs);
+tg_status tg_dwt_inverse_adjoint_f(tg_dwt_plan *p, const float *gx, float *gcoeffs);
+
 #ifdef __cplusplus
 }
 #endif
