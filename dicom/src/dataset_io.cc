@@ -43,6 +43,23 @@ tg_status load_file_bytes(const char *path, size_t limit, std::vector<unsigned c
     return TG_OK;
 }
 
+/* One parse attempt from a fresh stream over the buffer; `bare` reads a dataset without meta. */
+static OFCondition read_stream(const void *data, size_t size, DcmFileFormat &ff, bool bare)
+{
+    DcmInputBufferStream in;
+    in.setBuffer(data, static_cast<offile_off_t>(size));
+    in.setEos();
+    ff.clear();
+    DcmObject &target = bare ? static_cast<DcmObject &>(*ff.getDataset()) : static_cast<DcmObject &>(ff);
+    target.transferInit();
+    /* Load every value now: a buffer stream cannot be re-opened for lazy loading later. */
+    OFCondition c = target.read(in, EXS_Unknown, EGL_noChange, 0xFFFFFFFEu);
+    target.transferEnd();
+    if (c.good())
+        c = ff.loadAllDataIntoMemory();
+    return c;
+}
+
 tg_status parse_buffer(const void *data, size_t size, const char *name, DcmFileFormat &ff)
 {
     if (!name)
@@ -51,20 +68,15 @@ tg_status parse_buffer(const void *data, size_t size, const char *name, DcmFileF
         return tg_fail(TG_ERR_FORMAT, "%s: empty input, not a DICOM file", name);
     if (size > 0xFFFFFFF0u)
         return tg_fail(TG_ERR_OVERFLOW, "%s: %zu bytes is too large for one DICOM object", name, size);
-    DcmInputBufferStream in;
-    in.setBuffer(data, static_cast<offile_off_t>(size));
-    in.setEos();
-    ff.clear();
-    ff.transferInit();
-    /* Load every value now: a buffer stream cannot be re-opened for lazy loading later. */
-    OFCondition c = ff.read(in, EXS_Unknown, EGL_noChange, 0xFFFFFFFEu);
-    ff.transferEnd();
-    if (c.good())
-        c = ff.loadAllDataIntoMemory();
+    OFCondition c = read_stream(data, size, ff, false);
+    /* Files without preamble and meta header are bare datasets: retry as one. */
+    const bool has_preamble = size >= 132 && std::memcmp(static_cast<const char *>(data) + 128, "DICM", 4) == 0;
+    if (c.bad() && !has_preamble)
+        c = read_stream(data, size, ff, true);
     if (c.bad()) {
         if (c == EC_StreamNotifyClient)
             return tg_fail(TG_ERR_FORMAT, "%s: truncated DICOM file (data ends inside an element)", name);
-        return tg_fail(TG_ERR_FORMAT, "%s: not a readable DICOM file: %s", name, c.text());
+        return tg_fail(TG_ERR_FORMAT, "%s: not a readable DICOM file (truncated or malformed; DCMTK: %s)", name, c.text());
     }
     DcmDataset *ds = ff.getDataset();
     if (!ds || ds->card() == 0)

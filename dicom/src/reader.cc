@@ -12,6 +12,7 @@
 #include "dcmtk/dcmdata/dcpixel.h"
 #include "dcmtk/dcmimgle/dcmimage.h"
 #include "dcmtk/dcmimgle/dipixel.h"
+#include "dcmtk/dcmimage/diregist.h" /* colour image support for DicomImage */
 
 #include "dicom_internal.h"
 
@@ -255,6 +256,11 @@ tg_status read_dataset(DcmFileFormat &ff, const char *name, const tg_dicom_limit
 {
     DcmDataset &ds = *ff.getDataset();
     read_identity(ds, m);
+    if (!ds.tagExists(DCM_PixelData)) {
+        std::string cls = get_string(ds, DCM_SOPClassUID);
+        return tg_fail(TG_ERR_FORMAT, "%s: not an image: no Pixel Data (7FE0,0010) (SOP Class UID %s)",
+                       name, cls.empty() ? "absent" : cls.c_str());
+    }
     Geometry g;
     tg_status st = read_geometry(ds, name, lim, g);
     if (st != TG_OK)
