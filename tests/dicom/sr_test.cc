@@ -33,6 +33,9 @@ void expect_dciodvfy_clean(const std::string &path)
 {
     std::string out;
     run("dciodvfy '" + path + "'", out);
+    ASSERT_TRUE(lines_with(out, "not found").empty()) << out;
+    ASSERT_TRUE(out.find("SCImage") != std::string::npos || out.find("EnhancedSR") != std::string::npos)
+        << "dciodvfy did not recognise the IOD of " << path << ":\n" << out;
     EXPECT_TRUE(lines_with(out, "Error").empty()) << path << ":\n" << out;
 }
 

@@ -23,7 +23,8 @@ TempDir::TempDir()
 TempDir::~TempDir()
 {
     std::error_code ec;
-    if (path != "/tmp")
+    /* TG_KEEP_TEST_FILES=1 keeps the generated files for inspection. */
+    if (path != "/tmp" && !std::getenv("TG_KEEP_TEST_FILES"))
         std::filesystem::remove_all(path, ec);
 }
 
