@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cli.h"
 #include "thermoguard/dicom.h"
@@ -32,6 +33,9 @@ static void help(FILE *out)
             "  --view TEXT          View Position of every input (e.g. FRONTAL, LATERAL)\n"
             "  --study-uid UID      reuse an existing study (default: new)\n"
             "  --series-uid UID     reuse an existing series (default: new)\n"
+            "  --study-date YYYYMMDD, --study-time HHMMSS\n"
+            "                       study date/time (default: now); pass the existing study's values\n"
+            "                       together with --study-uid\n"
             "  --out PATH           output file (one input) or directory (default: .)\n"
             "  --help               this text\n");
 }
@@ -142,6 +146,7 @@ int cmd_dicomize(int argc, char **argv)
         {"patient-id", required_argument, 0, 'p'}, {"patient-name", required_argument, 0, 'n'},
         {"laterality", required_argument, 0, 'l'}, {"view", required_argument, 0, 'v'},
         {"study-uid", required_argument, 0, 's'},  {"series-uid", required_argument, 0, 'S'},
+        {"study-date", required_argument, 0, 'd'}, {"study-time", required_argument, 0, 't'},
         {"out", required_argument, 0, 'o'},        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     tg_dicomize_params p = {0};
@@ -155,6 +160,8 @@ int cmd_dicomize(int argc, char **argv)
         case 'v': p.view = optarg; break;
         case 's': p.study_uid = optarg; break;
         case 'S': p.series_uid = optarg; break;
+        case 'd': p.study_date = optarg; break;
+        case 't': p.study_time = optarg; break;
         case 'o': out = optarg; break;
         case 'h': help(stdout); return 0;
         default: help(stderr); return 2;
@@ -170,6 +177,17 @@ int cmd_dicomize(int argc, char **argv)
     if (n_inputs > 1 && !is_directory(out))
         return cli_error("dicomize", 2, "--out must be an existing directory for several inputs: %s", out);
 
+    /* One study date/time for every image of this run. */
+    char date[16], tod[16];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(date, sizeof date, "%Y%m%d", &tm);
+    strftime(tod, sizeof tod, "%H%M%S", &tm);
+    if (!p.study_date)
+        p.study_date = date;
+    if (!p.study_time)
+        p.study_time = tod;
     char study[TG_DICOM_UID_SIZE], series[TG_DICOM_UID_SIZE];
     if (!p.study_uid) {
         if (tg_dicom_new_uid(study) != TG_OK)

@@ -32,8 +32,9 @@ grep -q "old.txt" err.txt || fail "error must name the file"
 set -e
 
 mkdir out
-"$tg" dicomize --patient-id TG-CLI-1 --laterality L --view FRONTAL --out out old.txt > /dev/null
-"$tg" dicomize --patient-id TG-CLI-1 --laterality R --view FRONTAL \
+"$tg" dicomize --patient-id TG-CLI-1 --laterality L --view FRONTAL --study-date 20240301 --study-time 093000 \
+    --out out old.txt > /dev/null
+"$tg" dicomize --patient-id TG-CLI-1 --laterality R --view FRONTAL --study-date 20240301 --study-time 093000 \
     --study-uid "$(/usr/bin/python3 -c 'import pydicom;print(pydicom.dcmread("out/old.dcm").StudyInstanceUID)')" \
     --series-uid "$(/usr/bin/python3 -c 'import pydicom;print(pydicom.dcmread("out/old.dcm").SeriesInstanceUID)')" \
     --out out/new.dcm new.txt > /dev/null
@@ -43,7 +44,7 @@ for f in out/old.dcm out/new.dcm sr.dcm; do
     [ "$n" -eq 0 ] || { dciodvfy "$f"; fail "dciodvfy errors in $f"; }
 done
 n=$(dcentvfy out/old.dcm out/new.dcm sr.dcm 2>&1 | grep -c Error || true)
-[ "$n" -eq 0 ] || fail "dcentvfy errors"
+[ "$n" -eq 0 ] || { dcentvfy out/old.dcm out/new.dcm sr.dcm; fail "dcentvfy errors"; }
 /usr/bin/python3 "$pydir/check_sr.py" sr.dcm result L=0.5,R=0.5,threshold=0.5,placeholder=1 out/old.dcm out/new.dcm
 /usr/bin/python3 - <<'PY'
 import pydicom

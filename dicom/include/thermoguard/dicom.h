@@ -93,8 +93,8 @@ typedef struct tg_dicomize_params {
     const char *patient_name;  /* NULL -> "" */
     const char *study_uid;     /* NULL -> new; pass the same value for every image of a study */
     const char *series_uid;    /* NULL -> new; pass the same value for every image of a series */
-    const char *study_date;    /* YYYYMMDD; NULL -> today */
-    const char *study_time;    /* HHMMSS; NULL -> now */
+    const char *study_date;    /* YYYYMMDD; NULL -> today (pass one value for a whole study) */
+    const char *study_time;    /* HHMMSS; NULL -> now (pass one value for a whole study) */
     const char *study_id;      /* NULL -> "" */
     const char *accession;     /* NULL -> "" */
     const char *series_description; /* NULL -> "ThermoGuard thermogram" */
