@@ -13,6 +13,7 @@
 #include "thermoguard/nn.h"
 #include "thermoguard/dataset.h"
 #include "thermoguard/phantom.h"
+#include "thermoguard/pipeline.h"
 
 #define TG_VERSION_STRING "0.1.0"
 
