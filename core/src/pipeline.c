@@ -130,6 +130,8 @@ const tg_pipeline_config *tg_pipeline_get_config(const tg_pipeline *p) { return 
 
 tg_net *tg_pipeline_get_net(tg_pipeline *p) { return p ? p->net : NULL; }
 
+int tg_pipeline_max_batch(const tg_pipeline *p) { return p ? p->max_batch : 0; }
+
 tg_status tg_pipeline_create(tg_pipeline **out, const tg_pipeline_config *cfg, tg_net *net, int max_batch)
 {
     if (!out || !cfg || !net)

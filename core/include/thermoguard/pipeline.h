@@ -61,6 +61,7 @@ tg_status tg_pipeline_create(tg_pipeline **out, const tg_pipeline_config *cfg, t
 void tg_pipeline_destroy(tg_pipeline *p);
 
 const tg_pipeline_config *tg_pipeline_get_config(const tg_pipeline *p);
+int tg_pipeline_max_batch(const tg_pipeline *p);
 tg_net *tg_pipeline_get_net(tg_pipeline *p);
 
 /* Feature images of `batch` raw samples into `features` [batch, fc, fh, fw] (no network).

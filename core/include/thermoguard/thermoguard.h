@@ -14,6 +14,8 @@
 #include "thermoguard/dataset.h"
 #include "thermoguard/phantom.h"
 #include "thermoguard/pipeline.h"
+#include "thermoguard/squeeze.h"
+#include "thermoguard/detect.h"
 
 #define TG_VERSION_STRING "0.1.0"
 
