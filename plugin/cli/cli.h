@@ -10,6 +10,9 @@ int cmd_dicomize(int argc, char **argv);
 /* `thermoguard analyze`: thermogram DICOM files -> result SR (placeholder until a model exists). */
 int cmd_analyze(int argc, char **argv);
 
+/* `thermoguard synth`: the synthetic phantom as °C text matrices (+ DICOM), labels, views. */
+int cmd_synth(int argc, char **argv);
+
 /* Prints "thermoguard <cmd>: <message>" to stderr; returns `code`. */
 int cli_error(const char *cmd, int code, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -11,6 +11,7 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *summary;
 } commands[] = {
+    {"synth", cmd_synth, "write the synthetic thermogram phantom (°C matrices, labels, DICOM)"},
     {"dicomize", cmd_dicomize, "convert °C text matrices into a DICOM thermography series"},
     {"analyze", cmd_analyze, "analyze thermogram DICOM files and write a result SR"},
 };
