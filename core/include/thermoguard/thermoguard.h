@@ -16,6 +16,7 @@
 #include "thermoguard/pipeline.h"
 #include "thermoguard/squeeze.h"
 #include "thermoguard/detect.h"
+#include "thermoguard/robust_loss.h"
 
 #define TG_VERSION_STRING "0.1.0"
 
