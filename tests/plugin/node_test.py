@@ -14,6 +14,7 @@ instances analysed from its good images, REST errors, Prometheus metrics. Orthan
 """
 import copy
 import ctypes
+import hashlib
 import json
 import os
 import shutil
@@ -327,10 +328,47 @@ def main():
     check(status == 200 and b"thermoguard_sr_created_total" in prom, "metrics not published")
     st = http("GET", "/thermoguard/status")[1]
     check(st["Counters"]["SRCreated"] == 4 and st["Counters"]["Failed"] == 0, "counters: %s" % st["Counters"])
+    e2e_stats = st
+    status, js = http("GET", "/plugins/explorer.js")
+    check(status == 200 and b"thermoguard-button" in js, "Orthanc Explorer extension missing")
+    system_ok("at the end of phase 2")
+    stop_orthanc()
+
+    # ---- phase 3: restart with a tiny queue and one worker, a pinned model file ----
+    model = os.path.join(TMP, "demo.tgm")
+    open(model, "wb").write(b"not a real model\n")
+    digest = hashlib.sha256(open(model, "rb").read()).hexdigest()
+    small = copy.deepcopy(json.load(open(SNIPPET))["ThermoGuard"])
+    small.update({"QueueSize": 1, "Workers": 1, "ActiveModel": "demo",
+                  "Models": [{"Name": "demo", "Version": "1", "Path": model, "SHA256": digest}]})
+    start_orthanc("small", small)
+    check(wait_idle(), "start-up scan did not finish")
+    counts = {x: sum(len(s["Instances"]) for s in sr_series_in_study(x)) for x in (sid_pending, sid, sid_c)}
+    check(counts == {sid_pending: 1, sid: 2, sid_c: 1}, "restart changed the SR count: %s" % counts)
+    status, models = http("GET", "/thermoguard/models")
+    check(status == 200 and models["Models"][0]["SHA256"] == digest and models["Models"][0]["Active"],
+          "pinned model not listed: %s" % models)
+    # Three forced requests back to back: one runs, one waits, one is deferred -- none is lost.
+    for x in counts:
+        check(http("POST", "/thermoguard/series/%s/analyze" % x, '{"Force": true}')[0] == 200, "forced analyze")
+    check(wait_idle(), "queue did not drain")
+    after = {x: sum(len(s["Instances"]) for s in sr_series_in_study(x)) for x in counts}
+    check(after == {x: n + 1 for x, n in counts.items()}, "forced re-analysis lost or duplicated: %s" % after)
+    st = http("GET", "/thermoguard/status")[1]
+    check(st["Counters"]["Deferred"] >= 1, "no deferral with QueueSize 1: %s" % st["Counters"])
     system_ok("at the end")
+    stop_orthanc()
+
+    # ---- phase 4: a model whose file does not match its pinned SHA-256 -> disabled ----
+    small["Models"][0]["SHA256"] = "0" * 64
+    start_orthanc("badsha", small)
+    st = http("GET", "/thermoguard/status")[1]
+    check(st["Enabled"] is False and "SHA-256" in (st["Reason"] or ""), "hash mismatch not refused: %s" % st)
+    system_ok("with a mismatching model hash")
     print("node: end-to-end %.2f s from storescu start to SR visible (StableAge 1 s); analysis latency "
           "mean %.3f s, max %.3f s over %d series; test %.1f s"
-          % (e2e_seconds, st["LatencySeconds"]["Mean"], st["LatencySeconds"]["Max"], st["Counters"]["Analysed"],
+          % (e2e_seconds, e2e_stats["LatencySeconds"]["Mean"], e2e_stats["LatencySeconds"]["Max"],
+             e2e_stats["Counters"]["Analysed"],
              time.time() - t_start), flush=True)
     stop_orthanc()
 
