@@ -1,9 +1,18 @@
 # Debian package of the ThermoGuard node, the way a PACS administrator installs Orthanc plugins:
 #   /usr/share/orthanc/plugins/libThermoGuard.so  (Debian's /etc/orthanc/orthanc.json loads that folder)
-#   /etc/orthanc/thermoguard.json                 (config snippet: UserMetadata + "ThermoGuard"; a conffile)
+#   /etc/orthanc/thermoguard.json                 (the snippet's "ThermoGuard" section only; a conffile)
+# Debian's /etc/orthanc/orthanc.json already has a "UserMetadata" section and Orthanc 1.10.1 refuses
+# to start when a top-level section appears in two files of its configuration folder (checked), so
+# the packaged snippet leaves UserMetadata out: until the administrator adds the three entries of
+# packaging/orthanc/thermoguard.json to orthanc.json's "UserMetadata", the plugin starts disabled
+# and GET /thermoguard/status says exactly that. Orthanc itself always starts.
 # Build: cmake --build build && (cd build && cpack -G DEB)
 # Included from plugin/orthanc/CMakeLists.txt; only the "node" component is packaged.
-install(FILES ${CMAKE_CURRENT_LIST_DIR}/thermoguard.json DESTINATION /etc/orthanc COMPONENT node)
+file(READ ${CMAKE_CURRENT_LIST_DIR}/thermoguard.json TG_SNIPPET)
+string(JSON TG_SECTION GET ${TG_SNIPPET} ThermoGuard)
+file(WRITE ${CMAKE_BINARY_DIR}/debian-node/thermoguard.json "{\n  \"ThermoGuard\" : ${TG_SECTION}\n}\n")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/thermoguard.json)
+install(FILES ${CMAKE_BINARY_DIR}/debian-node/thermoguard.json DESTINATION /etc/orthanc COMPONENT node)
 file(WRITE ${CMAKE_BINARY_DIR}/debian-node/conffiles "/etc/orthanc/thermoguard.json\n")
 
 set(CPACK_GENERATOR DEB)

@@ -207,8 +207,9 @@ static int check_user_metadata(const cJSON *root, char *why, size_t n)
         const cJSON *v = um ? cJSON_GetObjectItemCaseSensitive(um, NAMES[i]) : NULL;
         if (!cJSON_IsNumber(v) || v->valuedouble < 1024 || v->valuedouble > 65535)
             return bad(why, n,
-                       "UserMetadata must declare \"%s\" (an index in 1024..65535); include the shipped "
-                       "thermoguard.json snippet in Orthanc's configuration",
+                       "UserMetadata must declare \"%s\" (an index in 1024..65535): add \"ThermoGuardKey\": 4600, "
+                       "\"ThermoGuardResult\": 4601, \"ThermoGuardSource\": 4602 to the \"UserMetadata\" section "
+                       "of Orthanc's configuration (see the thermoguard.json snippet)",
                        NAMES[i]);
     }
     return 0;
