@@ -1,0 +1,134 @@
+/* ThermoGuard node — internal declarations shared by the plugin's files: configuration,
+ * work queue, shared state. Nothing here is exported from libThermoGuard.so.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef TG_NODE_H
+#define TG_NODE_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <orthanc/OrthancCPlugin.h>
+
+#define TG_NODE_NAME "thermoguard"
+#define TG_NODE_ID_SIZE 64          /* Orthanc ids are 44 characters */
+#define TG_NODE_MAX_MODELS 16
+#define TG_NODE_MAX_FILTER 16
+#define TG_NODE_MAX_FORWARD 8
+#define TG_NODE_MAX_MODEL_BYTES ((size_t)1 << 30)
+
+/* Series metadata the plugin writes (declared in UserMetadata, checked at start-up). */
+#define TG_META_KEY "ThermoGuardKey"       /* idempotency key of the current result */
+#define TG_META_RESULT "ThermoGuardResult" /* JSON of the last result or failure */
+#define TG_META_SOURCE "ThermoGuardSource" /* on SR series we created: the analysed series id */
+
+/* ---- configuration (config.c) ---- */
+
+typedef struct tg_node_model_cfg {
+    char name[64];
+    char version[32];
+    char path[1024];
+    char sha256[65];            /* pinned, lowercase hex */
+} tg_node_model_cfg;
+
+typedef struct tg_node_forward {
+    int peer;                   /* 0: DicomModalities entry, 1: OrthancPeers entry */
+    char name[64];
+} tg_node_forward;
+
+typedef struct tg_node_config {
+    int enable;
+    tg_node_model_cfg models[TG_NODE_MAX_MODELS];
+    int n_models;
+    int active;                 /* index into models, -1: none (placeholder results) */
+    char modalities[TG_NODE_MAX_FILTER][17];
+    int n_modalities;
+    char aets[TG_NODE_MAX_FILTER][17];
+    int n_aets;                 /* 0: any calling AET */
+    char body_parts[TG_NODE_MAX_FILTER][65];
+    int n_body_parts;           /* 0: any */
+    char descriptions[TG_NODE_MAX_FILTER][65];
+    int n_descriptions;         /* 0: any; else SeriesDescription must contain one (case-insensitive) */
+    int workers, queue_size, series_timeout_s, max_instances;
+    long max_pixels;
+    tg_node_forward forward[TG_NODE_MAX_FORWARD];
+    int n_forward;
+    int detector_enabled;
+    double detector_threshold;
+} tg_node_config;
+
+/* Parses and validates the "ThermoGuard" section of Orthanc's merged configuration `json`
+ * (absent section = defaults) and checks UserMetadata and pinned model hashes.
+ * Returns 0, or -1 with the first problem written to why (always NUL-terminated). */
+int tg_node_config_load(const char *json, tg_node_config *cfg, char *why, size_t why_size);
+
+/* ---- work queue (queue.c): bounded FIFO, plus an unbounded deferred list for overflow ---- */
+
+typedef enum tg_push_result { TG_PUSH_QUEUED, TG_PUSH_DUPLICATE, TG_PUSH_DEFERRED, TG_PUSH_STOPPED } tg_push_result;
+
+typedef struct tg_work {
+    char id[TG_NODE_ID_SIZE];  /* series id, or "" for a start-up scan */
+    int force;                 /* re-analyse even if the current result matches */
+    double enqueued;           /* CLOCK_MONOTONIC seconds when first queued (latency) */
+} tg_work;
+
+int tg_queue_init(int capacity);
+void tg_queue_destroy(void);
+/* Adds work unless the same series is already queued, deferred or running (then a running
+ * series is marked to run again once). Never blocks, never drops. */
+tg_push_result tg_queue_push(const char *id, int force);
+/* Waits at most `timeout_s` for work. 1: `w` filled and marked running; 0: nothing / stopping. */
+int tg_queue_pop(tg_work *w, double timeout_s);
+/* Marks the running series finished (re-queues it if a rerun was requested meanwhile). */
+void tg_queue_done(const char *id);
+void tg_queue_stop(void);
+int tg_queue_stopping(void);
+void tg_queue_counts(int *depth, int *capacity, int *deferred, int *running);
+/* 1 when the series is queued/deferred/running, with a static state name. */
+int tg_queue_state(const char *id, const char **state);
+
+/* ---- shared state (plugin.c) ---- */
+
+typedef struct tg_node_counters {
+    long queued, deferred, duplicates, analysed, sr_created, skipped_current, ignored, failed,
+        bad_instances, forward_failed;
+    double last_latency_s, max_latency_s, sum_latency_s;
+    double sum_decode_s, sum_model_s, sum_sr_s;
+} tg_node_counters;
+
+extern OrthancPluginContext *tg_ctx;
+extern tg_node_config tg_cfg;
+extern int tg_enabled;
+extern char tg_disabled_reason[512];
+
+void tg_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define TG_INFO 0
+#define TG_WARN 1
+#define TG_ERROR 2
+
+/* Counters live in tg_stats under one mutex; TG_COUNT(field, delta) updates one. */
+void tg_stats_lock(void);
+void tg_stats_unlock(void);
+extern tg_node_counters tg_stats;
+#define TG_COUNT(field, delta) do { tg_stats_lock(); tg_stats.field += (delta); tg_stats_unlock(); } while (0)
+/* Publishes counters, queue depth and latencies with OrthancPluginSetMetricsValue. */
+void tg_publish_metrics(void);
+/* Records a forwarding failure for /thermoguard/status (last few kept). */
+void tg_note_forward_failure(const char *sr_id, const char *target, const char *why);
+/* JSON array text of recent forwarding failures (caller frees). */
+char *tg_forward_failures_json(void);
+
+/* ---- worker (worker.c) ---- */
+
+double tg_now(void); /* CLOCK_MONOTONIC seconds */
+
+int tg_workers_start(int n);
+void tg_workers_join(void);
+/* Orthanc ids: 8-8-8-8-8 lowercase hex groups. */
+int tg_valid_orthanc_id(const char *id);
+
+const char *tg_node_version(void);
+
+/* ---- REST (rest.c) ---- */
+
+void tg_rest_register(void);
+
+#endif

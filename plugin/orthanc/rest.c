@@ -1,0 +1,242 @@
+/* ThermoGuard node — REST API under /thermoguard/ (served behind Orthanc's own authentication).
+ * Every handler validates its input and answers JSON; errors are 4xx/5xx with {"Error": ...}.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+
+#include "analyze.h"
+#include "node.h"
+
+#define MAX_BODY 4096
+
+static void answer_json(OrthancPluginRestOutput *out, cJSON *j)
+{
+    char *text = cJSON_PrintUnformatted(j);
+    if (text)
+        OrthancPluginAnswerBuffer(tg_ctx, out, text, (uint32_t)strlen(text), "application/json");
+    else
+        OrthancPluginSendHttpStatusCode(tg_ctx, out, 500);
+    free(text);
+    cJSON_Delete(j);
+}
+
+static void answer_error(OrthancPluginRestOutput *out, uint16_t status, const char *msg)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "Error", msg);
+    cJSON_AddNumberToObject(j, "HttpStatus", status);
+    char *text = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    OrthancPluginSendHttpStatus(tg_ctx, out, status, text ? text : "", text ? (uint32_t)strlen(text) : 0);
+    free(text);
+}
+
+static int series_exists(const char *id)
+{
+    char uri[128];
+    snprintf(uri, sizeof uri, "/series/%s", id);
+    OrthancPluginMemoryBuffer buf;
+    memset(&buf, 0, sizeof buf);
+    if (OrthancPluginRestApiGet(tg_ctx, &buf, uri) != OrthancPluginErrorCode_Success)
+        return 0;
+    OrthancPluginFreeMemoryBuffer(tg_ctx, &buf);
+    return 1;
+}
+
+/* Checks method and series id; answers the error itself and returns NULL when they are bad. */
+static const char *series_arg(OrthancPluginRestOutput *out, const OrthancPluginHttpRequest *req,
+                              OrthancPluginHttpMethod method, const char *allowed)
+{
+    if (req->method != method) {
+        OrthancPluginSendMethodNotAllowed(tg_ctx, out, allowed);
+        return NULL;
+    }
+    const char *id = req->groupsCount == 1 ? req->groups[0] : NULL;
+    if (!tg_valid_orthanc_id(id)) {
+        answer_error(out, 400, "not an Orthanc series id (expected 5 groups of 8 lowercase hex digits)");
+        return NULL;
+    }
+    if (!series_exists(id)) {
+        answer_error(out, 404, "unknown series");
+        return NULL;
+    }
+    return id;
+}
+
+static void add_model(cJSON *parent, const char *key)
+{
+    cJSON *m = cJSON_AddObjectToObject(parent, key);
+    if (tg_cfg.active >= 0)
+        cJSON_AddStringToObject(m, "Active", tg_cfg.models[tg_cfg.active].name);
+    else
+        cJSON_AddNullToObject(m, "Active");
+    cJSON_AddStringToObject(m, "ResultModel", tg_node_model_id());
+    cJSON_AddBoolToObject(m, "Placeholder", !strcmp(tg_node_model_id(), TG_NODE_PLACEHOLDER_MODEL));
+    cJSON_AddStringToObject(m, "Note", "no classifier in this build: results are placeholders "
+                                       "(\"no model loaded: placeholder result\"); research use only");
+}
+
+static OrthancPluginErrorCode on_status(OrthancPluginRestOutput *out, const char *url,
+                                        const OrthancPluginHttpRequest *req)
+{
+    (void)url;
+    if (req->method != OrthancPluginHttpMethod_Get) {
+        OrthancPluginSendMethodNotAllowed(tg_ctx, out, "GET");
+        return OrthancPluginErrorCode_Success;
+    }
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "Name", TG_NODE_NAME);
+    cJSON_AddStringToObject(j, "Version", tg_node_version());
+    cJSON_AddBoolToObject(j, "Enabled", tg_enabled);
+    if (tg_enabled)
+        cJSON_AddNullToObject(j, "Reason");
+    else
+        cJSON_AddStringToObject(j, "Reason", tg_disabled_reason[0] ? tg_disabled_reason : "not initialised");
+    add_model(j, "Model");
+    int depth = 0, cap = 0, deferred = 0, running = 0;
+    if (tg_enabled)
+        tg_queue_counts(&depth, &cap, &deferred, &running);
+    cJSON *q = cJSON_AddObjectToObject(j, "Queue");
+    cJSON_AddNumberToObject(q, "Depth", depth);
+    cJSON_AddNumberToObject(q, "Capacity", cap);
+    cJSON_AddNumberToObject(q, "Deferred", deferred);
+    cJSON_AddNumberToObject(q, "Running", running);
+    cJSON_AddNumberToObject(q, "Workers", tg_enabled ? tg_cfg.workers : 0);
+    tg_stats_lock();
+    tg_node_counters c = tg_stats;
+    tg_stats_unlock();
+    cJSON *k = cJSON_AddObjectToObject(j, "Counters");
+    cJSON_AddNumberToObject(k, "Queued", (double)c.queued);
+    cJSON_AddNumberToObject(k, "Deferred", (double)c.deferred);
+    cJSON_AddNumberToObject(k, "Duplicates", (double)c.duplicates);
+    cJSON_AddNumberToObject(k, "Analysed", (double)c.analysed);
+    cJSON_AddNumberToObject(k, "SRCreated", (double)c.sr_created);
+    cJSON_AddNumberToObject(k, "AlreadyCurrent", (double)c.skipped_current);
+    cJSON_AddNumberToObject(k, "Ignored", (double)c.ignored);
+    cJSON_AddNumberToObject(k, "Failed", (double)c.failed);
+    cJSON_AddNumberToObject(k, "InstancesRejected", (double)c.bad_instances);
+    cJSON_AddNumberToObject(k, "ForwardFailed", (double)c.forward_failed);
+    cJSON *l = cJSON_AddObjectToObject(j, "LatencySeconds");
+    cJSON_AddNumberToObject(l, "Last", c.last_latency_s);
+    cJSON_AddNumberToObject(l, "Max", c.max_latency_s);
+    cJSON_AddNumberToObject(l, "Mean", c.analysed ? c.sum_latency_s / (double)c.analysed : 0.0);
+    cJSON *t = cJSON_AddObjectToObject(j, "AnalysisSecondsTotal");
+    cJSON_AddNumberToObject(t, "Decode", c.sum_decode_s);
+    cJSON_AddNumberToObject(t, "Model", c.sum_model_s);
+    cJSON_AddNumberToObject(t, "SRWrite", c.sum_sr_s);
+    char *ff = tg_forward_failures_json();
+    cJSON *ffj = ff ? cJSON_Parse(ff) : NULL;
+    free(ff);
+    cJSON_AddItemToObject(j, "ForwardFailures", ffj ? ffj : cJSON_CreateArray());
+    answer_json(out, j);
+    return OrthancPluginErrorCode_Success;
+}
+
+static OrthancPluginErrorCode on_models(OrthancPluginRestOutput *out, const char *url,
+                                        const OrthancPluginHttpRequest *req)
+{
+    (void)url;
+    if (req->method != OrthancPluginHttpMethod_Get) {
+        OrthancPluginSendMethodNotAllowed(tg_ctx, out, "GET");
+        return OrthancPluginErrorCode_Success;
+    }
+    cJSON *j = cJSON_CreateObject();
+    cJSON *a = cJSON_AddArrayToObject(j, "Models");
+    for (int i = 0; tg_enabled && i < tg_cfg.n_models; ++i) {
+        cJSON *m = cJSON_CreateObject();
+        cJSON_AddStringToObject(m, "Name", tg_cfg.models[i].name);
+        cJSON_AddStringToObject(m, "Version", tg_cfg.models[i].version);
+        cJSON_AddStringToObject(m, "Path", tg_cfg.models[i].path);
+        cJSON_AddStringToObject(m, "SHA256", tg_cfg.models[i].sha256);
+        cJSON_AddBoolToObject(m, "HashVerified", 1);
+        cJSON_AddBoolToObject(m, "Active", i == tg_cfg.active);
+        cJSON_AddItemToArray(a, m);
+    }
+    add_model(j, "Results");
+    answer_json(out, j);
+    return OrthancPluginErrorCode_Success;
+}
+
+static OrthancPluginErrorCode on_analyze(OrthancPluginRestOutput *out, const char *url,
+                                         const OrthancPluginHttpRequest *req)
+{
+    (void)url;
+    const char *id = series_arg(out, req, OrthancPluginHttpMethod_Post, "POST");
+    if (!id)
+        return OrthancPluginErrorCode_Success;
+    int force = 0;
+    if (req->bodySize > MAX_BODY) {
+        answer_error(out, 413, "body too large (at most 4096 bytes)");
+        return OrthancPluginErrorCode_Success;
+    }
+    if (req->bodySize > 0) {
+        cJSON *b = cJSON_ParseWithLength(req->body, req->bodySize);
+        const cJSON *f = cJSON_GetObjectItemCaseSensitive(b, "Force");
+        int ok = cJSON_IsObject(b) && cJSON_GetArraySize(b) == (f ? 1 : 0) && (!f || cJSON_IsBool(f));
+        force = f && cJSON_IsTrue(f);
+        cJSON_Delete(b);
+        if (!ok) {
+            answer_error(out, 400, "body must be empty or a JSON object {\"Force\": true|false}");
+            return OrthancPluginErrorCode_Success;
+        }
+    }
+    if (!tg_enabled) {
+        answer_error(out, 503, tg_disabled_reason);
+        return OrthancPluginErrorCode_Success;
+    }
+    tg_push_result r = tg_queue_push(id, force);
+    if (r == TG_PUSH_STOPPED) {
+        answer_error(out, 503, "the node is stopping");
+        return OrthancPluginErrorCode_Success;
+    }
+    TG_COUNT(queued, r == TG_PUSH_QUEUED);
+    TG_COUNT(deferred, r == TG_PUSH_DEFERRED);
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "Series", id);
+    cJSON_AddStringToObject(j, "State", r == TG_PUSH_QUEUED ? "queued" : r == TG_PUSH_DEFERRED ? "deferred"
+                                                                                           : "already pending");
+    cJSON_AddBoolToObject(j, "Force", force);
+    answer_json(out, j);
+    return OrthancPluginErrorCode_Success;
+}
+
+static OrthancPluginErrorCode on_result(OrthancPluginRestOutput *out, const char *url,
+                                        const OrthancPluginHttpRequest *req)
+{
+    (void)url;
+    const char *id = series_arg(out, req, OrthancPluginHttpMethod_Get, "GET");
+    if (!id)
+        return OrthancPluginErrorCode_Success;
+    char uri[160];
+    snprintf(uri, sizeof uri, "/series/%s/metadata/%s", id, TG_META_RESULT);
+    OrthancPluginMemoryBuffer buf;
+    memset(&buf, 0, sizeof buf);
+    cJSON *j = NULL;
+    if (OrthancPluginRestApiGet(tg_ctx, &buf, uri) == OrthancPluginErrorCode_Success) {
+        j = cJSON_ParseWithLength(buf.data, buf.size);
+        OrthancPluginFreeMemoryBuffer(tg_ctx, &buf);
+    }
+    const char *state = NULL;
+    int pending = tg_enabled && tg_queue_state(id, &state);
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        answer_error(out, 404, pending ? "no result yet: analysis pending" : "no ThermoGuard result for this series");
+        return OrthancPluginErrorCode_Success;
+    }
+    cJSON_AddStringToObject(j, "Series", id);
+    if (pending)
+        cJSON_AddStringToObject(j, "Pending", state);
+    answer_json(out, j);
+    return OrthancPluginErrorCode_Success;
+}
+
+void tg_rest_register(void)
+{
+    OrthancPluginRegisterRestCallbackNoLock(tg_ctx, "/thermoguard/status", on_status);
+    OrthancPluginRegisterRestCallbackNoLock(tg_ctx, "/thermoguard/models", on_models);
+    OrthancPluginRegisterRestCallbackNoLock(tg_ctx, "/thermoguard/series/([^/]+)/analyze", on_analyze);
+    OrthancPluginRegisterRestCallbackNoLock(tg_ctx, "/thermoguard/series/([^/]+)/result", on_result);
+}

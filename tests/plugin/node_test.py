@@ -1,0 +1,392 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""End-to-end test of the ThermoGuard Orthanc plugin against a real Orthanc on loopback.
+
+usage: node_test.py PLUGIN.so THERMOGUARD_CLI PHANTOM_MATRICES SNIPPET.json CHECK_SR.py
+
+Phase 1: a bad "ThermoGuard" section -> plugin disabled, Orthanc still serves /system, the reason is
+at /thermoguard/status, a TG series sent meanwhile is not analysed. Phase 2: the shipped snippet on
+the same storage -> the start-up scan analyses that series; then end to end (storescu -> SR ->
+dciodvfy/dcentvfy/pydicom content check), idempotence (re-send, re-analyse -> one SR; Force -> a
+second SR referencing the first), a non-TG series ignored, a series with corrupt and over-limit
+instances analysed from its good images, REST errors, Prometheus metrics. Orthanc must answer
+/system throughout and is always killed at the end.
+"""
+import copy
+import ctypes
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import pydicom
+
+PLUGIN, CLI, PHANTOM, SNIPPET, CHECK_SR = (os.path.abspath(a) for a in sys.argv[1:6])
+TMP = tempfile.mkdtemp(prefix="tg_node_test_")
+orthanc = None
+log_path = None
+http_port = None
+failures = []
+
+
+def fail(msg):
+    print("FAIL:", msg, flush=True)
+    failures.append(msg)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+    return cond
+
+
+def die_with_parent():
+    """Orthanc gets SIGKILL if this runner dies (e.g. killed by a ctest timeout)."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def on_signal(signum, frame):
+    raise SystemExit("interrupted by signal %d" % signum)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, path, body=None, timeout=10):
+    """Returns (status, parsed JSON or raw bytes)."""
+    data = body if isinstance(body, (bytes, type(None))) else body.encode()
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (http_port, path), data=data, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            status, raw = r.status, r.read()
+    except urllib.error.HTTPError as e:
+        status, raw = e.code, e.read()
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw
+
+
+def system_ok(where):
+    status, body = http("GET", "/system")
+    return check(status == 200 and isinstance(body, dict) and "Version" in body, "/system not answering " + where)
+
+
+def start_orthanc(name, section):
+    """Starts Orthanc on fresh random ports with the snippet (optionally with its section replaced)."""
+    global orthanc, log_path, http_port, dicom_port
+    conf_dir = os.path.join(TMP, "conf-" + name)
+    os.makedirs(conf_dir)
+    snippet = json.load(open(SNIPPET))
+    if section is not None:
+        snippet["ThermoGuard"] = section
+    json.dump(snippet, open(os.path.join(conf_dir, "thermoguard.json"), "w"), indent=1)
+    http_port, dicom_port = free_port(), free_port()
+    json.dump({
+        "Name": "ThermoGuardTest", "HttpPort": http_port, "DicomPort": dicom_port, "DicomAet": "TGNODE",
+        "RemoteAccessAllowed": False, "AuthenticationEnabled": False, "HttpDescribeErrors": True,
+        "StableAge": 1, "SaveJobs": False, "StorageDirectory": os.path.join(TMP, "storage"),
+        "IndexDirectory": os.path.join(TMP, "storage"), "Plugins": [PLUGIN],
+        "DicomAlwaysAllowStore": False, "DicomCheckModalityHost": True,
+        "DicomModalities": {"tester": ["TGTEST", "127.0.0.1", free_port()]},
+        "HttpServerEnabled": True, "MetricsEnabled": True,
+    }, open(os.path.join(conf_dir, "orthanc.json"), "w"), indent=1)
+    log_path = os.path.join(TMP, "orthanc-%s.log" % name)
+    orthanc = subprocess.Popen(["Orthanc", "--verbose", conf_dir], stdout=open(log_path, "w"),
+                               stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if orthanc.poll() is not None:
+            raise SystemExit("Orthanc exited at start-up (code %s); log:\n%s" % (orthanc.returncode, open(log_path).read()))
+        try:
+            if http("GET", "/system", timeout=1)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("Orthanc did not answer within 30 s")
+
+
+def stop_orthanc():
+    global orthanc
+    if orthanc and orthanc.poll() is None:
+        orthanc.send_signal(signal.SIGTERM)
+        try:
+            orthanc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            fail("Orthanc did not stop within 20 s of SIGTERM (plugin hang?)")
+            os.killpg(orthanc.pid, signal.SIGKILL)
+            orthanc.wait()
+    orthanc = None
+
+
+def make_series(name, patient, modality="TG"):
+    """Dicomizes the 4 phantom views of `patient` as one series; returns the file paths."""
+    d = os.path.join(TMP, name)
+    os.makedirs(d)
+    out = subprocess.run([PHANTOM, d, str(patient)], check=True, capture_output=True, text=True).stdout
+    study, series = "2.25.%d" % uuid.uuid4().int, "2.25.%d" % uuid.uuid4().int
+    files = []
+    for line in out.split("\n"):
+        if not line.strip():
+            continue
+        path, lat, view = line.split()
+        dcm = path[:-4] + ".dcm"
+        subprocess.run([CLI, "dicomize", "--patient-id", "SYN-%05d" % patient, "--patient-name", "Synthetic^Test",
+                        "--laterality", lat, "--view", view, "--study-uid", study, "--series-uid", series,
+                        "--study-date", "20240301", "--study-time", "093000", "--out", dcm, path],
+                       check=True, capture_output=True)
+        files.append(dcm)
+    if modality != "TG":
+        for f in files:
+            ds = pydicom.dcmread(f)
+            ds.Modality = modality
+            ds.save_as(f)
+    return files
+
+
+def storescu(files):
+    r = subprocess.run(["storescu", "-aet", "TGTEST", "-aec", "TGNODE", "127.0.0.1", str(dicom_port)] + files,
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, "storescu failed: %s" % r.stderr[-500:])
+
+
+def series_id(path):
+    uid = pydicom.dcmread(path, stop_before_pixels=True).SeriesInstanceUID
+    status, body = http("POST", "/tools/lookup", uid)
+    ids = [e["ID"] for e in body if e.get("Type") == "Series"] if status == 200 else []
+    return ids[0] if ids else None
+
+
+def wait_result(sid, timeout=60, predicate=lambda r: True):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        status, body = http("GET", "/thermoguard/series/%s/result" % sid)
+        if status == 200 and body.get("Status") in ("done", "failed") and "Pending" not in body and predicate(body):
+            return body
+        time.sleep(0.25)
+    return None
+
+
+def wait_idle(timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        q = http("GET", "/thermoguard/status")[1]["Queue"]
+        if q["Depth"] == 0 and q["Running"] == 0 and q["Deferred"] == 0:
+            return True
+        time.sleep(0.25)
+    return False
+
+
+def sr_series_in_study(sid):
+    study = http("GET", "/series/%s" % sid)[1]["ParentStudy"]
+    return [s for s in http("GET", "/studies/%s/series" % study)[1] if s["MainDicomTags"].get("Modality") == "SR"]
+
+
+def fetch(instance_id, name):
+    status, raw = http("GET", "/instances/%s/file" % instance_id)
+    path = os.path.join(TMP, name)
+    open(path, "wb").write(raw)
+    return path
+
+
+def validate_sr(sr_path, sources, expect):
+    out = subprocess.run(["dciodvfy", sr_path], capture_output=True, text=True).stderr
+    errors = [l for l in out.splitlines() if "Error" in l]
+    check(not errors, "dciodvfy errors in the SR: %s" % errors[:5])
+    out = subprocess.run(["dcentvfy"] + sources + [sr_path], capture_output=True, text=True)
+    errors = [l for l in (out.stdout + out.stderr).splitlines() if "Error" in l]
+    check(not errors, "dcentvfy errors: %s" % errors[:5])
+    r = subprocess.run(["/usr/bin/python3", CHECK_SR, sr_path, "result", expect] + sources,
+                       capture_output=True, text=True)
+    check(r.returncode == 0, "SR content check: %s" % r.stdout[-800:])
+
+
+def main():
+    t_start = time.time()
+    # ---- phase 1: invalid configuration -> disabled, Orthanc unaffected ----
+    bad = copy.deepcopy(json.load(open(SNIPPET))["ThermoGuard"])
+    bad["Bogus"] = 1
+    start_orthanc("bad", bad)
+    system_ok("with a bad configuration")
+    status, st = http("GET", "/thermoguard/status")
+    check(status == 200 and st["Enabled"] is False and "Bogus" in (st["Reason"] or ""),
+          "disabled status/reason: %s" % st)
+    check("plugin DISABLED" in open(log_path).read(), "no log line for the disabled plugin")
+    pending = make_series("pending", 1)
+    storescu(pending)
+    time.sleep(3)
+    sid_pending = series_id(pending[0])
+    check(sid_pending is not None, "series not stored while disabled")
+    check(http("GET", "/thermoguard/series/%s/result" % sid_pending)[0] == 404, "a disabled node analysed a series")
+    check(http("POST", "/thermoguard/series/%s/analyze" % sid_pending, "")[0] == 503, "analyze while disabled")
+    stop_orthanc()
+
+    # ---- phase 2: the shipped snippet; the start-up scan picks up the pending series ----
+    start_orthanc("good", None)
+    status, st = http("GET", "/thermoguard/status")
+    check(status == 200 and st["Enabled"] is True, "plugin not enabled with the shipped snippet: %s" % st)
+    res = wait_result(sid_pending)
+    check(res is not None and res["Status"] == "done", "start-up scan did not analyse the pending series: %s" % res)
+
+    # End to end: a 4-view series -> SR in the same study, valid, placeholder content.
+    files = make_series("e2e", 2)
+    t0 = time.time()
+    storescu(files)
+    sid = series_id(files[0])
+    res = wait_result(sid)
+    e2e_seconds = time.time() - t0
+    if check(res is not None and res["Status"] == "done", "no SR for the end-to-end series: %s" % res):
+        check(res["Placeholder"] is True and "placeholder" in res["Summary"], "result not labelled placeholder")
+        check(res["InstancesUsed"] == 4 and not res["InstancesRejected"], "used/rejected: %s" % res)
+        sr = fetch(res["SRInstance"], "e2e_sr.dcm")
+        validate_sr(sr, files, "L=0.5,R=0.5,threshold=0.5,placeholder=1")
+        check(len(sr_series_in_study(sid)) == 1, "expected one SR series")
+    system_ok("after the end-to-end series")
+
+    # Idempotence: re-send the same series and ask again without Force -> still one SR.
+    storescu(files)
+    time.sleep(2.5)
+    check(http("POST", "/thermoguard/series/%s/analyze" % sid, "{}")[0] == 200, "analyze request")
+    wait_idle()
+    srs = sr_series_in_study(sid)
+    n_sr = sum(len(s["Instances"]) for s in srs)
+    check(n_sr == 1, "re-send/re-analyse created %d SR instances (want 1)" % n_sr)
+    check(http("GET", "/thermoguard/status")[1]["Counters"]["AlreadyCurrent"] >= 1, "AlreadyCurrent counter")
+    # Forced re-analysis -> a second SR that references the first as predecessor.
+    first_uid = res["SRSOPInstanceUID"] if res else None
+    first_sr = res["SRInstance"] if res else None
+    check(http("POST", "/thermoguard/series/%s/analyze" % sid, '{"Force": true}')[0] == 200, "forced analyze")
+    res2 = wait_result(sid, predicate=lambda r: r.get("SRInstance") != first_sr)
+    if check(res2 is not None and res2.get("Predecessor") == first_sr, "forced re-analysis: %s" % res2):
+        sr2 = fetch(res2["SRInstance"], "e2e_sr2.dcm")
+        validate_sr(sr2, files, "L=0.5,R=0.5,threshold=0.5,placeholder=1,predecessor=%s" % first_uid)
+
+    # A non-thermography series is ignored.
+    ot = make_series("ot", 3, modality="OT")
+    ignored_before = http("GET", "/thermoguard/status")[1]["Counters"]["Ignored"]
+    storescu(ot)
+    sid_ot = series_id(ot[0])
+    deadline = time.time() + 15
+    while time.time() < deadline and http("GET", "/thermoguard/status")[1]["Counters"]["Ignored"] == ignored_before:
+        time.sleep(0.25)
+    check(http("GET", "/thermoguard/status")[1]["Counters"]["Ignored"] > ignored_before, "OT series not seen")
+    check(http("GET", "/thermoguard/series/%s/result" % sid_ot)[0] == 404, "OT series has a result")
+    check(not sr_series_in_study(sid_ot), "OT series got an SR")
+
+    # Corrupt and over-limit instances in a TG series: logged with their ids, the rest analysed.
+    good = make_series("corrupt", 4)
+    huge = os.path.join(TMP, "corrupt", "huge.dcm")
+    ds = pydicom.dcmread(good[0])
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = "2.25.%d" % uuid.uuid4().int
+    ds.Rows, ds.Columns = 60000, 60000
+    ds.save_as(huge)
+    broken = os.path.join(TMP, "corrupt", "broken.dcm")
+    ds = pydicom.dcmread(good[1])
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = "2.25.%d" % uuid.uuid4().int
+    ds.PixelData = ds.PixelData[:1000]
+    ds.save_as(broken)
+    storescu(good + [huge, broken])
+    sid_c = series_id(good[0])
+    res = wait_result(sid_c)
+    if check(res is not None and res["Status"] == "done", "corrupt-instance series not analysed: %s" % res):
+        check(res["InstancesUsed"] == 4 and len(res["InstancesRejected"]) == 2, "used/rejected: %s" % res)
+        log = open(log_path).read()
+        for r in res["InstancesRejected"]:
+            check("instance %s not used" % r["ID"] in log, "rejected instance %s not logged" % r["ID"])
+        ours = "\n".join(l for l in log.splitlines() if "ThermoGuard" in l)
+        check("Synthetic" not in ours and "SYN-0000" not in ours, "patient name/id in ThermoGuard's log lines")
+        sr = fetch(res["SRInstance"], "corrupt_sr.dcm")
+        validate_sr(sr, good, "L=0.5,R=0.5,threshold=0.5,placeholder=1")
+    system_ok("after corrupt instances")
+
+    # REST errors.
+    check(http("GET", "/thermoguard/series/not-an-id/result")[0] == 400, "bad id -> 400")
+    unknown = "01234567-89abcdef-01234567-89abcdef-01234567"
+    check(http("GET", "/thermoguard/series/%s/result" % unknown)[0] == 404, "unknown series -> 404")
+    status, body = http("POST", "/thermoguard/series/%s/analyze" % sid, "[1,2]")
+    check(status == 400 and "Error" in body, "bad body -> 400 JSON: %s %s" % (status, body))
+    check(http("POST", "/thermoguard/series/%s/analyze" % sid, '{"Force": 3}')[0] == 400, "bad Force -> 400")
+    check(http("GET", "/thermoguard/series/%s/analyze" % sid)[0] == 405, "GET analyze -> 405")
+    status, models = http("GET", "/thermoguard/models")
+    check(status == 200 and models["Models"] == [] and models["Results"]["Placeholder"] is True, "models: %s" % models)
+
+    # Metrics and status.
+    status, prom = http("GET", "/tools/metrics-prometheus")
+    check(status == 200 and b"thermoguard_sr_created_total" in prom, "metrics not published")
+    st = http("GET", "/thermoguard/status")[1]
+    check(st["Counters"]["SRCreated"] == 4 and st["Counters"]["Failed"] == 0, "counters: %s" % st["Counters"])
+    e2e_stats = st
+    status, js = http("GET", "/plugins/explorer.js")
+    check(status == 200 and b"thermoguard-button" in js, "Orthanc Explorer extension missing")
+    system_ok("at the end of phase 2")
+    stop_orthanc()
+
+    # ---- phase 3: restart with a tiny queue and one worker, a pinned model file ----
+    model = os.path.join(TMP, "demo.tgm")
+    open(model, "wb").write(b"not a real model\n")
+    digest = hashlib.sha256(open(model, "rb").read()).hexdigest()
+    small = copy.deepcopy(json.load(open(SNIPPET))["ThermoGuard"])
+    small.update({"QueueSize": 1, "Workers": 1, "ActiveModel": "demo",
+                  "Models": [{"Name": "demo", "Version": "1", "Path": model, "SHA256": digest}]})
+    start_orthanc("small", small)
+    check(wait_idle(), "start-up scan did not finish")
+    counts = {x: sum(len(s["Instances"]) for s in sr_series_in_study(x)) for x in (sid_pending, sid, sid_c)}
+    check(counts == {sid_pending: 1, sid: 2, sid_c: 1}, "restart changed the SR count: %s" % counts)
+    status, models = http("GET", "/thermoguard/models")
+    check(status == 200 and models["Models"][0]["SHA256"] == digest and models["Models"][0]["Active"],
+          "pinned model not listed: %s" % models)
+    # Three forced requests back to back: one runs, one waits, one is deferred -- none is lost.
+    for x in counts:
+        check(http("POST", "/thermoguard/series/%s/analyze" % x, '{"Force": true}')[0] == 200, "forced analyze")
+    check(wait_idle(), "queue did not drain")
+    after = {x: sum(len(s["Instances"]) for s in sr_series_in_study(x)) for x in counts}
+    check(after == {x: n + 1 for x, n in counts.items()}, "forced re-analysis lost or duplicated: %s" % after)
+    st = http("GET", "/thermoguard/status")[1]
+    check(st["Counters"]["Deferred"] >= 1, "no deferral with QueueSize 1: %s" % st["Counters"])
+    system_ok("at the end")
+    stop_orthanc()
+
+    # ---- phase 4: a model whose file does not match its pinned SHA-256 -> disabled ----
+    small["Models"][0]["SHA256"] = "0" * 64
+    start_orthanc("badsha", small)
+    st = http("GET", "/thermoguard/status")[1]
+    check(st["Enabled"] is False and "SHA-256" in (st["Reason"] or ""), "hash mismatch not refused: %s" % st)
+    system_ok("with a mismatching model hash")
+    print("node: end-to-end %.2f s from storescu start to SR visible (StableAge 1 s); analysis latency "
+          "mean %.3f s, max %.3f s over %d series; test %.1f s"
+          % (e2e_seconds, e2e_stats["LatencySeconds"]["Mean"], e2e_stats["LatencySeconds"]["Max"],
+             e2e_stats["Counters"]["Analysed"],
+             time.time() - t_start), flush=True)
+    stop_orthanc()
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        main()
+    except SystemExit as e:
+        fail(str(e))
+    finally:
+        if orthanc and orthanc.poll() is None:
+            os.killpg(orthanc.pid, signal.SIGKILL)
+            orthanc.wait()
+        if failures and log_path and os.path.exists(log_path):
+            print("---- tail of the Orthanc log ----")
+            print("".join(open(log_path).readlines()[-40:]))
+        shutil.rmtree(TMP, ignore_errors=True)
+    print("FAIL (%d)" % len(failures) if failures else "PASS")
+    sys.exit(1 if failures else 0)
