@@ -10,6 +10,9 @@ int cmd_dicomize(int argc, char **argv);
 /* `thermoguard analyze`: thermogram DICOM files -> result SR (placeholder until a model exists). */
 int cmd_analyze(int argc, char **argv);
 
+/* `thermoguard preprocess`: one view (DICOM, text matrix, PNG/JPEG/TIFF) -> per-breast model inputs. */
+int cmd_preprocess(int argc, char **argv);
+
 /* Prints "thermoguard <cmd>: <message>" to stderr; returns `code`. */
 int cli_error(const char *cmd, int code, const char *fmt, ...)
 #if defined(__GNUC__)
