@@ -18,8 +18,7 @@
 #include "itkConnectedComponentImageFilter.h"
 #include "itkImage.h"
 #include "itkImportImageFilter.h"
-#include "itkOtsuThresholdCalculator.h"
-#include "itkImageToHistogramFilter.h"
+#include "itkRegionOfInterestImageFilter.h"
 #include "itkSmoothingRecursiveGaussianImageFilter.h"
 
 #include "thermoguard/preprocess.h"
@@ -51,27 +50,36 @@ FloatImage::Pointer wrap(const float *data, int h, int w)
     return img;
 }
 
-/* Otsu threshold over all pixels (the input is checked finite beforehand). */
-double otsu_threshold(const FloatImage *img, int bins, double lo, double hi)
+/* Otsu's threshold over `bins` equal bins spanning [lo, hi] (pixels checked finite before):
+ * the upper edge of the bin that maximises the between-class variance. A plain histogram loop:
+ * ITK's histogram classes cost ~6 ms per 640 x 480 view for the same result. */
+double otsu_threshold(const float *px, size_t n, int bins, double lo, double hi)
 {
-    using HistFilter = itk::Statistics::ImageToHistogramFilter<FloatImage>;
-    auto hf = HistFilter::New();
-    hf->SetInput(img);
-    HistFilter::HistogramSizeType hs(1);
-    hs[0] = static_cast<itk::SizeValueType>(bins);
-    hf->SetHistogramSize(hs);
-    hf->SetAutoMinimumMaximum(false);
-    HistFilter::HistogramMeasurementVectorType mn(1), mx(1);
-    mn[0] = lo;
-    mx[0] = hi + (hi - lo) * 1e-6; /* the top value falls in the last bin */
-    hf->SetHistogramBinMinimum(mn);
-    hf->SetHistogramBinMaximum(mx);
-    hf->Update();
-    using Calc = itk::OtsuThresholdCalculator<HistFilter::HistogramType, double>;
-    auto calc = Calc::New();
-    calc->SetInput(hf->GetOutput());
-    calc->Update();
-    return calc->GetThreshold();
+    std::vector<double> hist(static_cast<size_t>(bins), 0.0);
+    double scale = bins / (hi - lo);
+    for (size_t i = 0; i < n; ++i) {
+        long k = static_cast<long>((px[i] - lo) * scale);
+        hist[static_cast<size_t>(std::clamp(k, 0L, static_cast<long>(bins) - 1))] += 1.0;
+    }
+    double total = static_cast<double>(n), sum_all = 0;
+    for (int k = 0; k < bins; ++k)
+        sum_all += k * hist[k];
+    double w0 = 0, sum0 = 0, best = -1;
+    int best_k = 0;
+    for (int k = 0; k < bins - 1; ++k) {
+        w0 += hist[k];
+        sum0 += k * hist[k];
+        double w1 = total - w0;
+        if (w0 <= 0 || w1 <= 0)
+            continue;
+        double d = sum0 / w0 - (sum_all - sum0) / w1;
+        double between = w0 * w1 * d * d;
+        if (between > best) {
+            best = between;
+            best_k = k;
+        }
+    }
+    return lo + (best_k + 1) / scale;
 }
 
 /* Binary closing with a disc, largest component, hole filling; `mask` is 0/1, in place. */
@@ -216,15 +224,30 @@ void resample(const float *src, int h, int w, double col0, double row0, double s
     }
 }
 
-/* Gaussian anti-aliasing of the whole view for a box of `size` px shrunk to gh x gw. */
-FloatImage::Pointer antialias(FloatImage::Pointer img, double size, const tg_preprocess_params &p)
+/* Gaussian anti-aliasing for a box of `size` px shrunk to the grid, computed on the crop
+ * [x0, x1) x [y0, y1) of `img` only (the boxes plus 4 sigma, clipped to the image). */
+FloatImage::Pointer antialias(FloatImage::Pointer img, double size, const tg_preprocess_params &p, int x0, int y0,
+                              int x1, int y1)
 {
+    using ROI = itk::RegionOfInterestImageFilter<FloatImage, FloatImage>;
+    auto roi = ROI::New();
+    FloatImage::IndexType start;
+    start[0] = x0;
+    start[1] = y0;
+    FloatImage::SizeType sz;
+    sz[0] = static_cast<itk::SizeValueType>(x1 - x0);
+    sz[1] = static_cast<itk::SizeValueType>(y1 - y0);
+    roi->SetInput(img);
+    roi->SetRegionOfInterest(FloatImage::RegionType(start, sz));
+    roi->Update();
+    FloatImage::Pointer crop = roi->GetOutput();
+    crop->DisconnectPipeline();
     double scale_x = size / p.grid_w, scale_y = size / p.grid_h;
-    if (p.aa_sigma <= 0 || (scale_x <= 1 && scale_y <= 1))
-        return img;
+    if (p.aa_sigma <= 0 || (scale_x <= 1 && scale_y <= 1) || x1 - x0 < 4 || y1 - y0 < 4)
+        return crop;
     using Smooth = itk::SmoothingRecursiveGaussianImageFilter<FloatImage, FloatImage>;
     auto sm = Smooth::New();
-    sm->SetInput(img);
+    sm->SetInput(crop);
     Smooth::SigmaArrayType sig;
     /* Below about 0.5 px the recursive filter is not accurate; treat as "no smoothing" there. */
     sig[0] = std::max(0.5, p.aa_sigma * std::max(scale_x, 1.0));
@@ -235,6 +258,13 @@ FloatImage::Pointer antialias(FloatImage::Pointer img, double size, const tg_pre
     FloatImage::Pointer out = sm->GetOutput();
     out->DisconnectPipeline();
     return out;
+}
+
+/* Largest anti-aliasing sigma (source px) for a box of `size` px. */
+double aa_sigma_px(double size, const tg_preprocess_params &p)
+{
+    double scale = std::max(size / p.grid_w, size / p.grid_h);
+    return p.aa_sigma > 0 && scale > 1 ? std::max(0.5, p.aa_sigma * scale) : 0.0;
 }
 
 bool in_unit(double v) { return std::isfinite(v) && v >= 0.0 && v <= 1.0; }
@@ -350,7 +380,7 @@ tg_status tg_preprocess_view(const tg_image *view_image, tg_view view,
         FloatImage::Pointer img = wrap(px, h, w);
 
         /* 1. Body mask: the warm class of Otsu's split (skin is warmer than the room). */
-        r.threshold = otsu_threshold(img, p.otsu_bins, lo, hi);
+        r.threshold = otsu_threshold(px, n, p.otsu_bins, lo, hi);
         MaskImage::Pointer mask = MaskImage::New();
         mask->SetRegions(img->GetLargestPossibleRegion());
         mask->Allocate();
@@ -430,8 +460,23 @@ tg_status tg_preprocess_view(const tg_image *view_image, tg_view view,
             nb = 1;
         }
 
-        /* 4. Anti-aliasing (the frontal boxes share one size, so one filtering serves both). */
-        FloatImage::Pointer smooth = antialias(img, boxes[0].size, p);
+        /* 4. Anti-aliasing on the crop covering every box plus 4 sigma (the frontal boxes share
+           one size, so one filtering serves both). Inside the crop sampling is unchanged; box
+           parts outside the crop are outside the image and get the background fill. */
+        double pad = 4 * aa_sigma_px(boxes[0].size, p) + 2;
+        double bx0 = boxes[0].col0, bx1 = boxes[0].col0 + boxes[0].size, by0 = boxes[0].row0,
+               by1 = boxes[0].row0 + boxes[0].size;
+        for (int b = 1; b < nb; ++b) {
+            bx0 = std::min(bx0, boxes[b].col0);
+            bx1 = std::max(bx1, boxes[b].col0 + boxes[b].size);
+            by0 = std::min(by0, boxes[b].row0);
+            by1 = std::max(by1, boxes[b].row0 + boxes[b].size);
+        }
+        int cx0 = std::clamp(static_cast<int>(std::floor(bx0 - pad)), 0, w - 1);
+        int cx1 = std::clamp(static_cast<int>(std::ceil(bx1 + pad)) + 1, cx0 + 1, w);
+        int cy0 = std::clamp(static_cast<int>(std::floor(by0 - pad)), 0, h - 1);
+        int cy1 = std::clamp(static_cast<int>(std::ceil(by1 + pad)) + 1, cy0 + 1, h);
+        FloatImage::Pointer smooth = antialias(img, boxes[0].size, p, cx0, cy0, cx1, cy1);
         const float *sp = smooth->GetBufferPointer();
         std::vector<float> maskf(n);
         for (size_t i = 0; i < n; ++i)
@@ -454,8 +499,8 @@ tg_status tg_preprocess_view(const tg_image *view_image, tg_view view,
                 tg_preprocess_result_destroy(&r);
                 return st;
             }
-            resample(sp, h, w, bx.col0, bx.row0, bx.size, bx.mirror, r.background, bi.input.data, p.grid_h,
-                     p.grid_w);
+            resample(sp, cy1 - cy0, cx1 - cx0, bx.col0 - cx0, bx.row0 - cy0, bx.size, bx.mirror, r.background,
+                     bi.input.data, p.grid_h, p.grid_w);
             resample(maskf.data(), h, w, bx.col0, bx.row0, bx.size, bx.mirror, 0.0, bi.mask.data, p.grid_h,
                      p.grid_w);
         }
