@@ -13,6 +13,9 @@ int cmd_analyze(int argc, char **argv);
 /* `thermoguard synth`: the synthetic phantom as °C text matrices (+ DICOM), labels, views. */
 int cmd_synth(int argc, char **argv);
 
+/* `thermoguard preprocess`: one view (DICOM, text matrix, PNG/JPEG/TIFF) -> per-breast model inputs. */
+int cmd_preprocess(int argc, char **argv);
+
 /* Prints "thermoguard <cmd>: <message>" to stderr; returns `code`. */
 int cli_error(const char *cmd, int code, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -1,11 +1,9 @@
 /* `thermoguard dicomize`: °C text matrices (whitespace- or ';'-separated, one image row per line,
  * e.g. DMR-IR T####.txt) -> Secondary Capture thermograms sharing one study and series.
- * The matrix parser here is deliberately minimal; the core's DMR-IR reader will replace it.
+ * Matrices are parsed by the core's DMR-IR reader (tg_textmatrix_read_file), any size, 0..60 °C.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +11,8 @@
 #include <time.h>
 
 #include "cli.h"
+#include "thermoguard/dataset.h"
 #include "thermoguard/dicom.h"
-
-#define MAX_MATRIX_BYTES ((long)64 << 20)
 
 static void help(FILE *out)
 {
@@ -24,7 +21,8 @@ static void help(FILE *out)
             "\n"
             "Writes each °C matrix as a DICOM thermogram (Secondary Capture, Modality TG, 16-bit,\n"
             "Rescale Slope 0.01, Rescale Type CEL, Body Part BREAST); all inputs share one study and\n"
-            "one series. Matrix: one image row per line, values separated by spaces or ';'.\n"
+            "one series. Matrix (DMR-IR dialects): one image row per line, values separated by spaces\n"
+            "or ';', any rectangular size, every value within 0..60 °C.\n"
             "\n"
             "options:\n"
             "  --patient-id ID      Patient ID (required)\n"
@@ -38,85 +36,6 @@ static void help(FILE *out)
             "                       together with --study-uid\n"
             "  --out PATH           output file (one input) or directory (default: .)\n"
             "  --help               this text\n");
-}
-
-/* Reads a text matrix into a 1 x rows x cols image. Returns 0 or prints why and returns 1. */
-static int read_matrix(const char *path, tg_image *img)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return cli_error("dicomize", 1, "%s: %s", path, strerror(errno));
-    if (fseek(f, 0, SEEK_END) != 0) {
-        fclose(f);
-        return cli_error("dicomize", 1, "%s: cannot seek", path);
-    }
-    long len = ftell(f);
-    rewind(f);
-    if (len <= 0 || len > MAX_MATRIX_BYTES) {
-        fclose(f);
-        return cli_error("dicomize", 1, "%s: size %ld bytes is empty or above %ld", path, len, MAX_MATRIX_BYTES);
-    }
-    char *text = malloc((size_t)len + 1);
-    if (!text || fread(text, 1, (size_t)len, f) != (size_t)len) {
-        free(text);
-        fclose(f);
-        return cli_error("dicomize", 1, "%s: read failed", path);
-    }
-    fclose(f);
-    text[len] = '\0';
-
-    /* Pass 1: count rows and columns and check every row has the same width. */
-    int rows = 0, cols = -1;
-    for (char *line = text; *line;) {
-        char *end = strchr(line, '\n');
-        size_t n = end ? (size_t)(end - line) : strlen(line);
-        int count = 0, in_num = 0;
-        for (size_t i = 0; i < n; ++i) {
-            int sep = line[i] == ' ' || line[i] == '\t' || line[i] == ';' || line[i] == '\r' || line[i] == ',';
-            if (!sep && !in_num)
-                ++count;
-            in_num = !sep;
-        }
-        if (count > 0) {
-            if (cols >= 0 && count != cols) {
-                free(text);
-                return cli_error("dicomize", 1, "%s: row %d has %d values, row 1 has %d (ragged matrix)", path,
-                                 rows + 1, count, cols);
-            }
-            cols = count;
-            ++rows;
-        }
-        line = end ? end + 1 : line + n;
-    }
-    if (rows < 1 || cols < 1) {
-        free(text);
-        return cli_error("dicomize", 1, "%s: no values found", path);
-    }
-    if (tg_image_create(img, 1, rows, cols) != TG_OK) {
-        free(text);
-        return cli_error("dicomize", 1, "%s: %s", path, tg_last_error());
-    }
-    /* Pass 2: parse the numbers in order. */
-    size_t k = 0;
-    for (char *p = text; *p;) {
-        if (strchr(" \t;\r\n,", *p)) {
-            ++p;
-            continue;
-        }
-        char *end;
-        errno = 0;
-        double v = strtod(p, &end);
-        if (end == p || errno || !isfinite(v) || !strchr(" \t;\r\n,", *end ? *end : ' ')) {
-            tg_image_destroy(img);
-            free(text);
-            return cli_error("dicomize", 1, "%s: value %zu (row %zu) is not a finite number", path, k + 1,
-                             k / (size_t)cols + 1);
-        }
-        img->data[k++] = (float)v;
-        p = end;
-    }
-    free(text);
-    return 0;
 }
 
 static int is_directory(const char *path)
@@ -199,11 +118,14 @@ int cmd_dicomize(int argc, char **argv)
             return cli_error("dicomize", 1, "%s", tg_last_error());
         p.series_uid = series;
     }
+    tg_textmatrix_opts mopts;
+    tg_textmatrix_opts_default(&mopts);
+    mopts.any_size = 1;
     for (int i = 0; i < n_inputs; ++i) {
         const char *in = argv[optind + i];
         tg_image img = {0};
-        if (read_matrix(in, &img) != 0)
-            return 1;
+        if (tg_textmatrix_read_file(in, &mopts, &img, NULL) != TG_OK)
+            return cli_error("dicomize", 1, "%s", tg_last_error());
         char path[4096], uid[TG_DICOM_UID_SIZE];
         output_path(path, sizeof path, out, in, n_inputs == 1);
         p.instance_number = i + 1;

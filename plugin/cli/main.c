@@ -14,6 +14,7 @@ static const struct {
     {"synth", cmd_synth, "write the synthetic thermogram phantom (°C matrices, labels, DICOM)"},
     {"dicomize", cmd_dicomize, "convert °C text matrices into a DICOM thermography series"},
     {"analyze", cmd_analyze, "analyze thermogram DICOM files and write a result SR"},
+    {"preprocess", cmd_preprocess, "write one view's per-breast model inputs for inspection"},
 };
 
 static void usage(FILE *out)
