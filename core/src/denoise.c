@@ -482,7 +482,7 @@ tg_status tg_denoise2_d(const double *in, size_t rows, size_t cols, const tg_den
 {
     if (!in || !out)
         return tg_fail(TG_ERR_ARG, "tg_denoise2: NULL argument");
-    tg_denoiser *d;
+    tg_denoiser *d = NULL; /* tg_denoiser_create leaves it unset when p is NULL */
     tg_status st = tg_denoiser_create(&d, p, rows, cols);
     if (st == TG_OK)
         st = tg_denoiser_apply_d(d, in, out, report);
@@ -495,7 +495,7 @@ tg_status tg_denoise2_f(const float *in, size_t rows, size_t cols, const tg_deno
 {
     if (!in || !out)
         return tg_fail(TG_ERR_ARG, "tg_denoise2: NULL argument");
-    tg_denoiser *d;
+    tg_denoiser *d = NULL; /* tg_denoiser_create leaves it unset when p is NULL */
     tg_status st = tg_denoiser_create(&d, p, rows, cols);
     if (st == TG_OK)
         st = tg_denoiser_apply_f(d, in, out, report);
