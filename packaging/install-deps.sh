@@ -7,7 +7,7 @@ set -euo pipefail
 
 PKGS=(
   # build
-  cmake make gcc g++ pkg-config clang libclang-rt-14-dev
+  cmake make gcc g++ pkg-config clang libclang-rt-14-dev dpkg-dev
   # core
   libopenblas-dev libopenblas0-pthread
   # tests

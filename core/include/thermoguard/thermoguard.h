@@ -17,6 +17,7 @@
 #include "thermoguard/squeeze.h"
 #include "thermoguard/detect.h"
 #include "thermoguard/robust_loss.h"
+#include "thermoguard/train.h"
 
 #define TG_VERSION_STRING "0.1.0"
 
