@@ -18,6 +18,7 @@
 #include "thermoguard/detect.h"
 #include "thermoguard/robust_loss.h"
 #include "thermoguard/train.h"
+#include "thermoguard/attack.h"
 
 #define TG_VERSION_STRING "0.1.0"
 
