@@ -475,3 +475,94 @@ TEST(Model, FieldErrorsNameTheField)
 }
 
 } // namespace
+
+namespace {
+
+// Small seed models for tests/fuzz/fuzz_model.c covering the layer kinds and config options.
+struct Seed {
+    const char *file, *spec;
+    int h, w, denoise, classes;
+    const char *feat_wavelet;
+    tg_dwt_mode mode;
+    unsigned bands;
+};
+const Seed kSeeds[] = {
+    {"valid_linear.tgm", "gap-dense(2)", 8, 8, 0, 2, "haar", TG_MODE_SYMMETRIC, TG_BAND_ALL},
+    {"valid_conv_bn.tgm", "conv(2,3,1,1)-bn-relu-maxpool(2)-dbn-gap-dense(3)", 16, 16, 1, 3, "db2",
+     TG_MODE_PERIODIZATION, TG_BAND_LL | TG_BAND_H},
+    {"valid_pool_dropout.tgm", "conv(2,3)-lrelu(0.2)-avgpool(2)-dropout(0.5)-dense(2)", 12, 10, 1, 2, "sym2",
+     TG_MODE_REFLECT, TG_BAND_D},
+};
+
+void make_seed(const Seed &sd, ModelPtr &mp)
+{
+    tg_pipeline_config cfg;
+    tg_pipeline_config_default(&cfg);
+    cfg.in_h = sd.h;
+    cfg.in_w = sd.w;
+    cfg.denoise_on = sd.denoise;
+    std::strcpy(cfg.feat_wavelet, sd.feat_wavelet);
+    cfg.feat_mode = sd.mode;
+    cfg.feat_bands = sd.bands;
+    ASSERT_EQ(tg_model_create(&mp.m, sd.file, sd.spec, &cfg), TG_OK) << tg_last_error();
+    for (size_t i = 0; i < mp.m->net->n_params; i++)
+        mp.m->net->params[i] = (float)((int)(i % 17) - 8) / 16.0f;
+    mp.m->synthetic = 1;
+    std::strcpy(mp.m->prov.defense, "WBAD");
+    std::strcpy(mp.m->prov.notes, "synthetic \xe2\x80\x94 not for clinical use");
+}
+
+std::string seed_dir() { return std::string(TG_TEST_DATA_DIR) + "/fuzz/model/"; }
+
+Bytes read_all(const std::string &path)
+{
+    Bytes b;
+    FILE *f = std::fopen(path.c_str(), "rb");
+    if (!f)
+        return b;
+    int c;
+    while ((c = std::fgetc(f)) != EOF)
+        b.push_back((uint8_t)c);
+    std::fclose(f);
+    return b;
+}
+
+// TG_UPDATE_FUZZ_SEEDS=1 rewrites testdata/fuzz/model/; otherwise the committed seeds must still
+// load (valid_*) or be rejected for their reason (bad_*).
+TEST(ModelFuzzSeeds, CommittedSeedsLoadOrFailAsNamed)
+{
+    if (std::getenv("TG_UPDATE_FUZZ_SEEDS")) {
+        for (const Seed &sd : kSeeds) {
+            ModelPtr m;
+            make_seed(sd, m);
+            ASSERT_EQ(tg_model_save(m.m, (seed_dir() + sd.file).c_str()), TG_OK) << tg_last_error();
+        }
+        ModelPtr m;
+        make_seed(kSeeds[0], m);
+        Bytes b = save(m.m);
+        Bytes cut(b.begin(), b.begin() + b.size() / 2);
+        Bytes future = Sections(b).build(2);
+        for (auto &p : {std::make_pair("bad_truncated.tgm", cut), std::make_pair("bad_future_version.tgm", future)}) {
+            FILE *f = std::fopen((seed_dir() + p.first).c_str(), "wb");
+            ASSERT_NE(f, nullptr);
+            std::fwrite(p.second.data(), 1, p.second.size(), f);
+            std::fclose(f);
+        }
+    }
+    for (const Seed &sd : kSeeds) {
+        Bytes b = read_all(seed_dir() + sd.file);
+        ASSERT_FALSE(b.empty()) << seed_dir() + sd.file;
+        EXPECT_LT(b.size(), 65536u);
+        ModelPtr m;
+        EXPECT_EQ(tg_model_load_buffer(b.data(), b.size(), sd.file, &m.m, nullptr), TG_OK) << tg_last_error();
+    }
+    ModelPtr m;
+    Bytes t = read_all(seed_dir() + "bad_truncated.tgm");
+    EXPECT_EQ(tg_model_load_buffer(t.data(), t.size(), "t", &m.m, nullptr), TG_ERR_FORMAT);
+    EXPECT_NE(std::string(tg_last_error()).find("truncated"), std::string::npos);
+    Bytes v = read_all(seed_dir() + "bad_future_version.tgm");
+    EXPECT_EQ(tg_model_load_buffer(v.data(), v.size(), "v", &m.m, nullptr), TG_ERR_FORMAT);
+    EXPECT_NE(std::string(tg_last_error()).find("newer ThermoGuard (format 2)"), std::string::npos);
+}
+
+} // namespace
