@@ -204,22 +204,21 @@ static void reset_params(tg_net *net)
     }
 }
 
-tg_status tg_net_create(tg_net **out, const char *spec, int in_c, int in_h, int in_w)
+/* Checks the arguments, allocates the tg_net struct (no parameter blocks) and parses the spec. */
+static tg_status net_parse(tg_net **out, const char *spec, int in_c, int in_h, int in_w, const char *fn)
 {
-    if (!out)
-        return tg_nn_null("tg_net_create", "out");
     *out = NULL;
     if (!spec)
-        return tg_nn_null("tg_net_create", "spec");
+        return tg_nn_null(fn, "spec");
     if (strlen(spec) >= TG_NET_MAX_SPEC)
-        return tg_fail(TG_ERR_OVERFLOW, "tg_net_create: spec longer than %d characters", TG_NET_MAX_SPEC - 1);
+        return tg_fail(TG_ERR_OVERFLOW, "%s: spec longer than %d characters", fn, TG_NET_MAX_SPEC - 1);
     if (in_c <= 0 || in_h <= 0 || in_w <= 0 || in_c > TG_NET_MAX_DIM || in_h > TG_NET_MAX_DIM ||
         in_w > TG_NET_MAX_DIM)
-        return tg_fail(TG_ERR_RANGE, "tg_net_create: input shape %dx%dx%d outside 1..%d", in_c, in_h, in_w,
+        return tg_fail(TG_ERR_RANGE, "%s: input shape %dx%dx%d outside 1..%d", fn, in_c, in_h, in_w,
                        TG_NET_MAX_DIM);
     tg_net *net = calloc(1, sizeof *net);
     if (!net)
-        return tg_fail(TG_ERR_NOMEM, "tg_net_create: out of memory");
+        return tg_fail(TG_ERR_NOMEM, "%s: out of memory", fn);
     strcpy(net->spec, spec);
     net->in_c = in_c;
     net->in_h = in_h;
@@ -227,7 +226,41 @@ tg_status tg_net_create(tg_net **out, const char *spec, int in_c, int in_h, int 
     net->bn_momentum = 0.1f;
     net->bn_eps = 1e-5f;
     tg_status st = parse_spec(net, spec);
-    if (!st && !(st = tg_alloc_checked((void **)&net->params, net->n_params, sizeof(float), 0, "net parameters")) &&
+    if (st) {
+        free(net);
+        return st;
+    }
+    *out = net;
+    return TG_OK;
+}
+
+tg_status tg_net_spec_counts(const char *spec, int in_c, int in_h, int in_w, size_t *n_params, size_t *n_stats,
+                             int *classes)
+{
+    tg_net *net;
+    tg_status st = net_parse(&net, spec, in_c, in_h, in_w, "tg_net_spec_counts");
+    if (st)
+        return st;
+    if (n_params)
+        *n_params = net->n_params;
+    if (n_stats)
+        *n_stats = net->n_stats;
+    if (classes)
+        *classes = net->classes;
+    free(net);
+    return TG_OK;
+}
+
+tg_status tg_net_create(tg_net **out, const char *spec, int in_c, int in_h, int in_w)
+{
+    if (!out)
+        return tg_nn_null("tg_net_create", "out");
+    *out = NULL;
+    tg_net *net;
+    tg_status st = net_parse(&net, spec, in_c, in_h, in_w, "tg_net_create");
+    if (st)
+        return st;
+    if (!(st = tg_alloc_checked((void **)&net->params, net->n_params, sizeof(float), 0, "net parameters")) &&
         !(st = tg_alloc_checked((void **)&net->grads, net->n_params, sizeof(float), 0, "net gradients")))
         st = tg_alloc_checked((void **)&net->stats, net->n_stats, sizeof(float), 0, "net statistics");
     if (st) {

@@ -208,6 +208,12 @@ typedef struct tg_net {
  * above the TG_NET_MAX_* caps, TG_ERR_NOMEM. *out is NULL on failure. */
 tg_status tg_net_create(tg_net **out, const char *spec, int in_c, int in_h, int in_w);
 
+/* Parses `spec` for inputs [in_c, in_h, in_w] exactly as tg_net_create does, without allocating
+ * the parameter blocks: *n_params / *n_stats (floats) and *classes (any may be NULL). Lets a
+ * loader check a declared parameter count before allocating. Errors as tg_net_create. */
+tg_status tg_net_spec_counts(const char *spec, int in_c, int in_h, int in_w, size_t *n_params, size_t *n_stats,
+                             int *classes);
+
 /* Frees a network (NULL is fine). */
 void tg_net_destroy(tg_net *net);
 
