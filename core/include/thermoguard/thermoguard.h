@@ -19,6 +19,8 @@
 #include "thermoguard/robust_loss.h"
 #include "thermoguard/train.h"
 #include "thermoguard/attack.h"
+#include "thermoguard/sha256.h"
+#include "thermoguard/model.h"
 
 #define TG_VERSION_STRING "0.1.0"
 
