@@ -33,10 +33,13 @@ const char *tg_status_name(tg_status s)
 
 tg_status tg_fail(tg_status s, const char *fmt, ...)
 {
+    /* format into a copy first: callers may pass tg_last_error() itself to add context */
+    char msg[sizeof last_error];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    memcpy(last_error, msg, sizeof msg);
     return s;
 }
 

@@ -27,6 +27,13 @@ TEST(Status, MessagesAreThreadLocal)
     EXPECT_STREQ(tg_last_error(), "");
 }
 
+TEST(Status, WrappingTheLastErrorKeepsIt)
+{
+    tg_fail(TG_ERR_IO, "b.txt: cannot open");
+    tg_fail(TG_ERR_IO, "views.csv:5: %s", tg_last_error());
+    EXPECT_STREQ(tg_last_error(), "views.csv:5: b.txt: cannot open");
+}
+
 TEST(Status, NamesAreStable)
 {
     EXPECT_STREQ(tg_status_name(TG_OK), "TG_OK");

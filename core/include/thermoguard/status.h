@@ -31,7 +31,8 @@ const char *tg_last_error(void);
 const char *tg_status_name(tg_status s);
 
 /* Records a printf-style message for the calling thread and returns `s` unchanged,
- * so failures read `return tg_fail(TG_ERR_ARG, "rows must be > 0, got %d", rows);`. */
+ * so failures read `return tg_fail(TG_ERR_ARG, "rows must be > 0, got %d", rows);`.
+ * The arguments may include tg_last_error() to wrap a lower-level message with context. */
 tg_status tg_fail(tg_status s, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
