@@ -131,6 +131,8 @@ def stop_orthanc():
         orthanc.send_signal(signal.SIGTERM)
         try:
             orthanc.wait(timeout=20)
+            check(orthanc.returncode == 0, "Orthanc exited with code %s on SIGTERM (crash at shutdown?)"
+                  % orthanc.returncode)
         except subprocess.TimeoutExpired:
             fail("Orthanc did not stop within 20 s of SIGTERM (plugin hang?)")
             os.killpg(orthanc.pid, signal.SIGKILL)
