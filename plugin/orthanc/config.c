@@ -148,7 +148,7 @@ static int load_models(const cJSON *sec, tg_node_config *cfg, char *why, size_t 
             for (int j = 0; j < 65; ++j)
                 mc->sha256[j] = (char)tolower((unsigned char)sha->valuestring[j]);
             char actual[65];
-            if (tg_sha256_file(mc->path, TG_NODE_MAX_MODEL_BYTES, actual) != 0)
+            if (tg_node_sha256_file(mc->path, TG_NODE_MAX_MODEL_BYTES, actual) != 0)
                 return bad(why, n, "ThermoGuard.Models[%d] (\"%s\"): cannot read %s (or larger than 1 GiB)", i,
                            mc->name, mc->path);
             if (strcmp(actual, mc->sha256) != 0)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cjson/cJSON.h>
 
+#include "analyze.h"
 #include "node.h"
 
 #ifndef TG_NODE_VERSION
@@ -180,22 +181,36 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext *c)
         disable(why);
         return 0;
     }
+    if (tg_cfg.active >= 0) {
+        const tg_node_model_cfg *mc = &tg_cfg.models[tg_cfg.active];
+        tg_node_model *m = tg_node_model_load(tg_cfg.active, mc->name, mc->path, mc->sha256, why, sizeof why);
+        if (!m) {
+            disable(why);
+            return 0;
+        }
+        tg_node_model_activate(m, tg_cfg.workers);
+    } else {
+        tg_node_model_activate(NULL, tg_cfg.workers);
+    }
     if (tg_queue_init(tg_cfg.queue_size) != 0) {
+        tg_node_model_shutdown();
         disable("cannot allocate the work queue");
         return 0;
     }
     int started = tg_workers_start(tg_cfg.workers);
     if (started < 1) {
         tg_queue_destroy();
+        tg_node_model_shutdown();
         disable("cannot start worker threads");
         return 0;
     }
     tg_enabled = 1;
     OrthancPluginRegisterOnChangeCallback(c, on_change);
     tg_publish_metrics();
-    tg_log(TG_WARN, "version %s enabled: %d worker(s), queue %d, modalities %s%s, model %s; REST under /thermoguard/",
+    tg_log(TG_WARN, "version %s enabled: %d worker(s), queue %d, modalities %s%s, model %s%s%s; REST under /thermoguard/",
            TG_NODE_VERSION, started, tg_cfg.queue_size, tg_cfg.modalities[0], tg_cfg.n_modalities > 1 ? ",..." : "",
-           tg_cfg.active >= 0 ? tg_cfg.models[tg_cfg.active].name : "none (placeholder results)");
+           tg_cfg.active >= 0 ? tg_cfg.models[tg_cfg.active].name : "none (placeholder results)",
+           tg_cfg.active >= 0 ? " sha256 " : "", tg_cfg.active >= 0 ? tg_cfg.models[tg_cfg.active].sha256 : "");
     return 0;
 }
 
@@ -204,6 +219,7 @@ ORTHANC_PLUGINS_API void OrthancPluginFinalize(void)
     if (tg_enabled) {
         tg_workers_join();
         tg_queue_destroy();
+        tg_node_model_shutdown();
         tg_enabled = 0;
     }
 }

@@ -12,6 +12,8 @@
 
 #define MAX_BODY 4096
 
+static pthread_mutex_t switch_mu = PTHREAD_MUTEX_INITIALIZER; /* one model switch at a time */
+
 static void answer_json(OrthancPluginRestOutput *out, cJSON *j)
 {
     char *text = cJSON_PrintUnformatted(j);
@@ -69,14 +71,21 @@ static const char *series_arg(OrthancPluginRestOutput *out, const OrthancPluginH
 static void add_model(cJSON *parent, const char *key)
 {
     cJSON *m = cJSON_AddObjectToObject(parent, key);
-    if (tg_cfg.active >= 0)
-        cJSON_AddStringToObject(m, "Active", tg_cfg.models[tg_cfg.active].name);
+    tg_node_model *nm = tg_enabled ? tg_node_model_acquire() : NULL;
+    int active = nm ? tg_node_model_active_index() : -1;
+    if (nm && active >= 0)
+        cJSON_AddStringToObject(m, "Active", tg_cfg.models[active].name);
     else
         cJSON_AddNullToObject(m, "Active");
-    cJSON_AddStringToObject(m, "ResultModel", tg_node_model_id());
-    cJSON_AddBoolToObject(m, "Placeholder", !strcmp(tg_node_model_id(), TG_NODE_PLACEHOLDER_MODEL));
-    cJSON_AddStringToObject(m, "Note", "no classifier in this build: results are placeholders "
-                                       "(\"no model loaded: placeholder result\"); research use only");
+    cJSON_AddStringToObject(m, "ResultModel", tg_node_model_sha(nm));
+    cJSON_AddBoolToObject(m, "Placeholder", nm == NULL);
+    char desc[256];
+    tg_node_model_describe(nm, desc, sizeof desc);
+    cJSON_AddStringToObject(m, "Description", desc);
+    cJSON_AddStringToObject(m, "Note", nm ? "research use only; not for clinical use"
+                                          : "no model configured: results are placeholders "
+                                            "(\"no model loaded: placeholder result\"); research use only");
+    tg_node_model_release(nm);
 }
 
 static OrthancPluginErrorCode on_status(OrthancPluginRestOutput *out, const char *url,
@@ -145,17 +154,80 @@ static OrthancPluginErrorCode on_models(OrthancPluginRestOutput *out, const char
     }
     cJSON *j = cJSON_CreateObject();
     cJSON *a = cJSON_AddArrayToObject(j, "Models");
+    int active = tg_enabled ? tg_node_model_active_index() : -1;
     for (int i = 0; tg_enabled && i < tg_cfg.n_models; ++i) {
         cJSON *m = cJSON_CreateObject();
         cJSON_AddStringToObject(m, "Name", tg_cfg.models[i].name);
         cJSON_AddStringToObject(m, "Version", tg_cfg.models[i].version);
         cJSON_AddStringToObject(m, "Path", tg_cfg.models[i].path);
         cJSON_AddStringToObject(m, "SHA256", tg_cfg.models[i].sha256);
-        cJSON_AddBoolToObject(m, "HashVerified", 1);
-        cJSON_AddBoolToObject(m, "Active", i == tg_cfg.active);
+        cJSON_AddBoolToObject(m, "HashVerified", 1); /* at start-up; again on every activation */
+        cJSON_AddBoolToObject(m, "Active", i == active);
         cJSON_AddItemToArray(a, m);
     }
     add_model(j, "Results");
+    answer_json(out, j);
+    return OrthancPluginErrorCode_Success;
+}
+
+/* POST {"Name": NAME}: loads the named model (file re-read, SHA-256 checked against the pinned
+ * value, parsed, test-run) and only then makes it active. Any failure leaves the previous model
+ * active (rollback) and answers 4xx. The switch lasts until Orthanc restarts (ActiveModel in the
+ * configuration is the start-up choice). Series are re-analysed on their next event or analyze
+ * request: the key changes with the model, and the new SR references the previous one. */
+static OrthancPluginErrorCode on_switch(OrthancPluginRestOutput *out, const char *url,
+                                        const OrthancPluginHttpRequest *req)
+{
+    (void)url;
+    if (req->method != OrthancPluginHttpMethod_Post) {
+        OrthancPluginSendMethodNotAllowed(tg_ctx, out, "POST");
+        return OrthancPluginErrorCode_Success;
+    }
+    if (!tg_enabled) {
+        answer_error(out, 503, tg_disabled_reason);
+        return OrthancPluginErrorCode_Success;
+    }
+    if (req->bodySize > MAX_BODY) {
+        answer_error(out, 413, "body too large (at most 4096 bytes)");
+        return OrthancPluginErrorCode_Success;
+    }
+    cJSON *b = cJSON_ParseWithLength(req->body, req->bodySize);
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(b, "Name");
+    if (!cJSON_IsObject(b) || cJSON_GetArraySize(b) != 1 || !cJSON_IsString(name)) {
+        cJSON_Delete(b);
+        answer_error(out, 400, "body must be a JSON object {\"Name\": MODEL} naming an entry of ThermoGuard.Models");
+        return OrthancPluginErrorCode_Success;
+    }
+    int idx = -1;
+    for (int i = 0; i < tg_cfg.n_models; ++i)
+        if (!strcmp(tg_cfg.models[i].name, name->valuestring))
+            idx = i;
+    cJSON_Delete(b);
+    if (idx < 0) {
+        answer_error(out, 404, "unknown model name (see GET /thermoguard/models)");
+        return OrthancPluginErrorCode_Success;
+    }
+    pthread_mutex_lock(&switch_mu);
+    int prev = tg_node_model_active_index();
+    const tg_node_model_cfg *mc = &tg_cfg.models[idx];
+    char why[512];
+    tg_node_model *m = tg_node_model_load(idx, mc->name, mc->path, mc->sha256, why, sizeof why);
+    if (m)
+        tg_node_model_activate(m, tg_cfg.workers);
+    pthread_mutex_unlock(&switch_mu);
+    const char *prev_name = prev >= 0 ? tg_cfg.models[prev].name : "none (placeholder results)";
+    if (!m) {
+        tg_log(TG_ERROR, "model switch to \"%s\" refused, \"%s\" stays active: %s", mc->name, prev_name, why);
+        char msg[800];
+        snprintf(msg, sizeof msg, "%s; rolled back: \"%s\" stays active", why, prev_name);
+        answer_error(out, 409, msg);
+        return OrthancPluginErrorCode_Success;
+    }
+    tg_log(TG_WARN, "active model switched from \"%s\" to \"%s\" (sha256 %s)", prev_name, mc->name, mc->sha256);
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "Active", mc->name);
+    cJSON_AddStringToObject(j, "SHA256", mc->sha256);
+    cJSON_AddStringToObject(j, "Previous", prev_name);
     answer_json(out, j);
     return OrthancPluginErrorCode_Success;
 }
@@ -237,6 +309,7 @@ void tg_rest_register(void)
 {
     OrthancPluginRegisterRestCallbackNoLock(tg_ctx, "/thermoguard/status", on_status);
     OrthancPluginRegisterRestCallbackNoLock(tg_ctx, "/thermoguard/models", on_models);
+    OrthancPluginRegisterRestCallbackNoLock(tg_ctx, "/thermoguard/models/active", on_switch);
     OrthancPluginRegisterRestCallbackNoLock(tg_ctx, "/thermoguard/series/([^/]+)/analyze", on_analyze);
     OrthancPluginRegisterRestCallbackNoLock(tg_ctx, "/thermoguard/series/([^/]+)/result", on_result);
 }

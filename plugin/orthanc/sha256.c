@@ -36,7 +36,7 @@ static void compress(uint32_t h[8], const uint8_t b[64])
     h[0] += a; h[1] += bb; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
 }
 
-void tg_sha256_init(tg_sha256 *s)
+void tg_node_sha256_init(tg_node_sha256 *s)
 {
     static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
@@ -45,7 +45,7 @@ void tg_sha256_init(tg_sha256 *s)
     s->fill = 0;
 }
 
-void tg_sha256_update(tg_sha256 *s, const void *data, size_t n)
+void tg_node_sha256_update(tg_node_sha256 *s, const void *data, size_t n)
 {
     const uint8_t *p = data;
     s->total += n;
@@ -62,27 +62,27 @@ void tg_sha256_update(tg_sha256 *s, const void *data, size_t n)
     }
 }
 
-void tg_sha256_final_hex(tg_sha256 *s, char hex[65])
+void tg_node_sha256_final_hex(tg_node_sha256 *s, char hex[65])
 {
     uint64_t bits = s->total * 8;
     uint8_t pad = 0x80, zero = 0, len[8];
-    tg_sha256_update(s, &pad, 1);
+    tg_node_sha256_update(s, &pad, 1);
     while (s->fill != 56)
-        tg_sha256_update(s, &zero, 1);
+        tg_node_sha256_update(s, &zero, 1);
     for (int i = 0; i < 8; ++i)
         len[i] = (uint8_t)(bits >> (56 - 8 * i));
-    tg_sha256_update(s, len, 8);
+    tg_node_sha256_update(s, len, 8);
     for (int i = 0; i < 8; ++i)
         snprintf(hex + 8 * i, 9, "%08x", s->h[i]);
 }
 
-int tg_sha256_file(const char *path, size_t max_bytes, char hex[65])
+int tg_node_sha256_file(const char *path, size_t max_bytes, char hex[65])
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return -1;
-    tg_sha256 s;
-    tg_sha256_init(&s);
+    tg_node_sha256 s;
+    tg_node_sha256_init(&s);
     uint8_t buf[65536];
     size_t n, total = 0;
     while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
@@ -91,12 +91,12 @@ int tg_sha256_file(const char *path, size_t max_bytes, char hex[65])
             fclose(f);
             return -1;
         }
-        tg_sha256_update(&s, buf, n);
+        tg_node_sha256_update(&s, buf, n);
     }
     int err = ferror(f);
     fclose(f);
     if (err)
         return -1;
-    tg_sha256_final_hex(&s, hex);
+    tg_node_sha256_final_hex(&s, hex);
     return 0;
 }

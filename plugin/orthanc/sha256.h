@@ -6,19 +6,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct tg_sha256 {
+typedef struct tg_node_sha256 {
     uint32_t h[8];
     uint64_t total;     /* bytes hashed so far */
     uint8_t block[64];
     size_t fill;        /* bytes pending in block */
-} tg_sha256;
+} tg_node_sha256;
 
-void tg_sha256_init(tg_sha256 *s);
-void tg_sha256_update(tg_sha256 *s, const void *data, size_t n);
+void tg_node_sha256_init(tg_node_sha256 *s);
+void tg_node_sha256_update(tg_node_sha256 *s, const void *data, size_t n);
 /* Writes the digest as 64 lowercase hex digits + NUL into hex. */
-void tg_sha256_final_hex(tg_sha256 *s, char hex[65]);
+void tg_node_sha256_final_hex(tg_node_sha256 *s, char hex[65]);
 
 /* Hashes the file at path (at most max_bytes). Returns 0, or -1 if it cannot be read or is larger. */
-int tg_sha256_file(const char *path, size_t max_bytes, char hex[65]);
+int tg_node_sha256_file(const char *path, size_t max_bytes, char hex[65]);
 
 #endif

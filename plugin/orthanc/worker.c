@@ -160,14 +160,14 @@ static int cmp_str(const void *a, const void *b)
 static void make_key(const char **uids, int n, const char *model, char *key, size_t size)
 {
     qsort(uids, (size_t)n, sizeof *uids, cmp_str);
-    tg_sha256 s;
-    tg_sha256_init(&s);
+    tg_node_sha256 s;
+    tg_node_sha256_init(&s);
     for (int i = 0; i < n; ++i) {
-        tg_sha256_update(&s, uids[i], strlen(uids[i]));
-        tg_sha256_update(&s, "\n", 1);
+        tg_node_sha256_update(&s, uids[i], strlen(uids[i]));
+        tg_node_sha256_update(&s, "\n", 1);
     }
     char hex[65];
-    tg_sha256_final_hex(&s, hex);
+    tg_node_sha256_final_hex(&s, hex);
     snprintf(key, size, "%s/%d/%s", model, n, hex);
 }
 
@@ -242,6 +242,14 @@ static char *result_json(const tg_node_result *res, const char *key, const char 
     cJSON_AddStringToObject(r, "Key", key);
     cJSON_AddStringToObject(r, "Model", res->model);
     cJSON_AddBoolToObject(r, "Placeholder", res->placeholder);
+    if (!res->placeholder) {
+        cJSON_AddStringToObject(r, "ModelName", res->model_name);
+        cJSON_AddStringToObject(r, "ModelVersion", res->model_version);
+        cJSON_AddBoolToObject(r, "SyntheticDemoModel", res->synthetic);
+        cJSON_AddStringToObject(r, "Defense", res->defense);
+        cJSON_AddBoolToObject(r, "DetectorRun", res->detector_run);
+        cJSON_AddNumberToObject(r, "BreastInputs", res->n_inputs);
+    }
     cJSON_AddStringToObject(r, "Summary", res->summary);
     cJSON_AddNumberToObject(r, "Probability", res->verdict);
     cJSON_AddNumberToObject(r, "Threshold", res->threshold);
@@ -252,6 +260,8 @@ static char *result_json(const tg_node_result *res, const char *key, const char 
         char lat[2] = {res->laterality[i], 0};
         cJSON_AddStringToObject(e, "Laterality", lat);
         cJSON_AddNumberToObject(e, "Probability", res->probability[i]);
+        cJSON_AddNumberToObject(e, "DetectorScore", res->detector_score[i]);
+        cJSON_AddBoolToObject(e, "DetectorFlag", res->detector_flag[i]);
         cJSON_AddItemToArray(b, e);
     }
     cJSON_AddNumberToObject(r, "InstancesUsed", res->n_used);
@@ -294,6 +304,7 @@ static void process_series(const tg_work *w)
     tg_node_result res;
     memset(&res, 0, sizeof res);
     int n = 0;
+    tg_node_model *model = NULL;
     char key[160], prev_sr[TG_NODE_ID_SIZE] = "", why[600];
 
     if (!series) {
@@ -333,7 +344,8 @@ static void process_series(const tg_work *w)
         inst[i].id = json_str(e, "ID", NULL);
         uids[i] = json_str(e, "MainDicomTags", "SOPInstanceUID");
     }
-    make_key(uids, n, tg_node_model_id(), key, sizeof key);
+    model = tg_node_model_acquire(); /* the key names the model this analysis really uses */
+    make_key(uids, n, tg_node_model_sha(model), key, sizeof key);
     if (!w->force && !strcmp(json_str(meta, TG_META_KEY, NULL), key)) {
         tg_log(TG_INFO, "series %s: current result exists (key %s), nothing to do", id, key);
         TG_COUNT(skipped_current, 1);
@@ -358,6 +370,9 @@ static void process_series(const tg_work *w)
     ac.predecessor = pred.data ? &pred : NULL;
     ac.on_reject = on_reject;
     ac.user = &j;
+    ac.model = model;
+    ac.detector_enabled = tg_cfg.detector_enabled;
+    ac.detector_threshold = tg_cfg.detector_threshold;
     if (tg_node_analyze_series(inst, n, &ac, &res) != TG_OK) {
         snprintf(why, sizeof why, "%s", tg_last_error());
         TG_COUNT(bad_instances, res.n_rejected);
@@ -409,6 +424,7 @@ out:
     if (pred_buf.data)
         OrthancPluginFreeMemoryBuffer(tg_ctx, &pred_buf);
     tg_node_result_clear(&res);
+    tg_node_model_release(model);
     free(bufs);
     free(inst);
     free(uids);
@@ -454,6 +470,7 @@ static void *worker_main(void *arg)
         }
         tg_publish_metrics();
     }
+    tg_node_analysis_thread_end();
     return NULL;
 }
 

@@ -2,14 +2,20 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """End-to-end test of the ThermoGuard Orthanc plugin against a real Orthanc on loopback.
 
-usage: node_test.py PLUGIN.so THERMOGUARD_CLI PHANTOM_MATRICES SNIPPET.json CHECK_SR.py
+usage: node_test.py PLUGIN.so THERMOGUARD_CLI PHANTOM_MATRICES SNIPPET.json CHECK_SR.py MODEL_HELPER
 
 Phase 1: a bad "ThermoGuard" section -> plugin disabled, Orthanc still serves /system, the reason is
 at /thermoguard/status, a TG series sent meanwhile is not analysed. Phase 2: the shipped snippet on
 the same storage -> the start-up scan analyses that series; then end to end (storescu -> SR ->
 dciodvfy/dcentvfy/pydicom content check), idempotence (re-send, re-analyse -> one SR; Force -> a
 second SR referencing the first), a non-TG series ignored, a series with corrupt and over-limit
-instances analysed from its good images, REST errors, Prometheus metrics. Orthanc must answer
+instances analysed from its good images, REST errors, Prometheus metrics. Phase 3: two real
+(random-weight) models pinned by SHA-256, a tiny queue and one worker: the start-up scan re-analyses
+with the model (new SRs referencing the old ones), probabilities and detector scores equal what
+the model gives for the same files (MODEL_HELPER predict), model SHA-256 / synthetic caveat /
+detector rows in the SR; a REST model switch gives a second SR referencing the first; an unknown
+name or a file whose hash no longer matches -> 4xx and the previous model stays active; deferral
+under load. Phase 4: a pinned hash that does not match -> plugin disabled. Orthanc must answer
 /system throughout and is always killed at the end.
 """
 import copy
@@ -30,7 +36,7 @@ import uuid
 
 import pydicom
 
-PLUGIN, CLI, PHANTOM, SNIPPET, CHECK_SR = (os.path.abspath(a) for a in sys.argv[1:6])
+PLUGIN, CLI, PHANTOM, SNIPPET, CHECK_SR, HELPER = (os.path.abspath(a) for a in sys.argv[1:7])
 TMP = tempfile.mkdtemp(prefix="tg_node_test_")
 orthanc = None
 log_path = None
@@ -125,6 +131,8 @@ def stop_orthanc():
         orthanc.send_signal(signal.SIGTERM)
         try:
             orthanc.wait(timeout=20)
+            check(orthanc.returncode == 0, "Orthanc exited with code %s on SIGTERM (crash at shutdown?)"
+                  % orthanc.returncode)
         except subprocess.TimeoutExpired:
             fail("Orthanc did not stop within 20 s of SIGTERM (plugin hang?)")
             os.killpg(orthanc.pid, signal.SIGKILL)
@@ -332,22 +340,106 @@ def main():
     status, js = http("GET", "/plugins/explorer.js")
     check(status == 200 and b"thermoguard-button" in js, "Orthanc Explorer extension missing")
     system_ok("at the end of phase 2")
+    prev_sr = {x: r["SRInstance"] for x, r in ((x, wait_result(x, timeout=5)) for x in (sid_pending, sid, sid_c)) if r}
     stop_orthanc()
 
-    # ---- phase 3: restart with a tiny queue and one worker, a pinned model file ----
-    model = os.path.join(TMP, "demo.tgm")
-    open(model, "wb").write(b"not a real model\n")
-    digest = hashlib.sha256(open(model, "rb").read()).hexdigest()
+    # ---- phase 3: restart with real models, a tiny queue and one worker ----
+    models = {}
+    for name, seed in (("demo-a", 1), ("demo-b", 2), ("demo-c", 3)):
+        path = os.path.join(TMP, name + ".tgm")
+        out = subprocess.run([HELPER, "create", path, str(seed), "synthetic"], check=True, capture_output=True,
+                             text=True).stdout.strip()
+        digest = hashlib.sha256(open(path, "rb").read()).hexdigest()
+        check(out == digest, "helper hash %s != file hash %s" % (out, digest))
+        models[name] = (path, digest)
     small = copy.deepcopy(json.load(open(SNIPPET))["ThermoGuard"])
-    small.update({"QueueSize": 1, "Workers": 1, "ActiveModel": "demo",
-                  "Models": [{"Name": "demo", "Version": "1", "Path": model, "SHA256": digest}]})
+    small.update({"QueueSize": 1, "Workers": 1, "ActiveModel": "demo-a", "DetectorEnabled": True,
+                  "Models": [{"Name": n, "Version": "1", "Path": p, "SHA256": d} for n, (p, d) in models.items()]})
     start_orthanc("small", small)
-    check(wait_idle(), "start-up scan did not finish")
+    check(wait_idle(60), "start-up scan did not finish")
     counts = {x: sum(len(s["Instances"]) for s in sr_series_in_study(x)) for x in (sid_pending, sid, sid_c)}
-    check(counts == {sid_pending: 1, sid: 2, sid_c: 1}, "restart changed the SR count: %s" % counts)
-    status, models = http("GET", "/thermoguard/models")
-    check(status == 200 and models["Models"][0]["SHA256"] == digest and models["Models"][0]["Active"],
-          "pinned model not listed: %s" % models)
+    # A result made without a model is not current once a model is active: one new SR each.
+    check(counts == {sid_pending: 2, sid: 3, sid_c: 2}, "start-up scan with a model: SR counts %s" % counts)
+    status, models_js = http("GET", "/thermoguard/models")
+    listed = {m["Name"]: m for m in models_js.get("Models", [])} if status == 200 else {}
+    check(listed.get("demo-a", {}).get("SHA256") == models["demo-a"][1] and listed["demo-a"]["Active"]
+          and not listed.get("demo-b", {}).get("Active", True), "models listing: %s" % models_js)
+
+    def expected(model_path, files):
+        out = subprocess.run([HELPER, "predict", model_path] + files, check=True, capture_output=True,
+                             text=True).stdout.split("\n")
+        prob, score = {}, {}
+        for line in filter(None, out):
+            side, p, d = line.split()
+            prob[side] = max(prob.get(side, 0.0), float(p))
+            score[side] = max(score.get(side, 0.0), float(d))
+        return prob, score
+
+    def check_model_result(res, name, files, pred_sr, label):
+        path, digest = models[name]
+        if not check(res is not None and res.get("Status") == "done" and res.get("Model") == digest,
+                     "%s: no result with model %s: %s" % (label, name, res)):
+            return
+        check(res["Placeholder"] is False and res["SyntheticDemoModel"] is True and res["DetectorRun"] is True,
+              "%s: flags %s" % (label, res))
+        check(res.get("Predecessor") == pred_sr, "%s: predecessor %s != %s" % (label, res.get("Predecessor"), pred_sr))
+        prob, score = expected(path, files)
+        got = {b["Laterality"]: b for b in res["Breasts"]}
+        check(set(got) == set(prob) == {"L", "R"}, "%s: breasts %s vs %s" % (label, got, prob))
+        for side in prob:
+            check(abs(got[side]["Probability"] - prob[side]) < 1e-6,
+                  "%s: %s probability %s != model %s" % (label, side, got[side]["Probability"], prob[side]))
+            check(abs(got[side]["DetectorScore"] - score[side]) < 1e-5,
+                  "%s: %s detector score %s != %s" % (label, side, got[side]["DetectorScore"], score[side]))
+        check(abs(res["Probability"] - max(prob.values())) < 1e-6, "%s: verdict is not the max" % label)
+        sr = fetch(res["SRInstance"], label + ".dcm")
+        pred_uid = ""
+        if pred_sr:
+            pred_uid = pydicom.dcmread(fetch(pred_sr, label + "_pred.dcm")).SOPInstanceUID
+        validate_sr(sr, files, "L=%.9g,R=%.9g,threshold=0.5,placeholder=0%s"
+                    % (prob["L"], prob["R"], ",predecessor=" + pred_uid if pred_uid else ""))
+        ds = pydicom.dcmread(sr)
+        texts = []
+        stack = list(ds.ContentSequence)
+        while stack:
+            it = stack.pop()
+            if it.ValueType == "TEXT":
+                texts.append(it.TextValue)
+            stack.extend(it.get("ContentSequence", []))
+        check(digest in texts, "%s: model SHA-256 not in the SR" % label)
+        check(any("synthetic demo model" in t for t in texts), "%s: synthetic caveat missing" % label)
+        check(any("UNCALIBRATED" in t for t in texts), "%s: detector settings text missing" % label)
+        return res["SRInstance"]
+
+    t_pred = time.time()
+    res_a = wait_result(sid, timeout=5)
+    sr_a = check_model_result(res_a, "demo-a", files, prev_sr.get(sid), "model_a")
+    # Switch to demo-b through REST: re-analysis makes a second model SR referencing the first.
+    status, body = http("POST", "/thermoguard/models/active", '{"Name": "demo-b"}')
+    check(status == 200 and body.get("Active") == "demo-b" and body.get("Previous") == "demo-a",
+          "switch to demo-b: %s %s" % (status, body))
+    check(http("GET", "/thermoguard/status")[1]["Model"]["Active"] == "demo-b", "status after switch")
+    check(http("POST", "/thermoguard/series/%s/analyze" % sid, "{}")[0] == 200, "analyze after switch")
+    res_b = wait_result(sid, predicate=lambda r: r.get("SRInstance") != (res_a or {}).get("SRInstance"))
+    check_model_result(res_b, "demo-b", files, sr_a, "model_b")
+    check(sum(len(s["Instances"]) for s in sr_series_in_study(sid)) == counts[sid] + 1, "switch: SR count")
+    # Bad switches: unknown name, then a file changed after start-up (hash mismatch) -> rollback.
+    status, body = http("POST", "/thermoguard/models/active", '{"Name": "nope"}')
+    check(status == 404 and "Error" in body, "unknown model switch: %s %s" % (status, body))
+    check(http("POST", "/thermoguard/models/active", '{"Nom": 1}')[0] == 400, "bad switch body -> 400")
+    open(models["demo-c"][0], "ab").write(b"tampered")
+    status, body = http("POST", "/thermoguard/models/active", '{"Name": "demo-c"}')
+    check(status == 409 and "SHA-256" in body.get("Error", "") and "demo-b" in body.get("Error", ""),
+          "tampered model switch: %s %s" % (status, body))
+    st = http("GET", "/thermoguard/status")[1]
+    check(st["Model"]["Active"] == "demo-b" and st["Model"]["ResultModel"] == models["demo-b"][1],
+          "rollback: status shows %s" % st["Model"])
+    check(http("POST", "/thermoguard/series/%s/analyze" % sid, "{}")[0] == 200, "analyze after failed switch")
+    check(wait_idle(), "idle after failed switch")
+    check(sum(len(s["Instances"]) for s in sr_series_in_study(sid)) == counts[sid] + 1,
+          "a failed switch changed the current result")
+    model_seconds = time.time() - t_pred
+    counts = {x: sum(len(s["Instances"]) for s in sr_series_in_study(x)) for x in counts}
     # Three forced requests back to back: one runs, one waits, one is deferred -- none is lost.
     for x in counts:
         check(http("POST", "/thermoguard/series/%s/analyze" % x, '{"Force": true}')[0] == 200, "forced analyze")
@@ -356,20 +448,26 @@ def main():
     check(after == {x: n + 1 for x, n in counts.items()}, "forced re-analysis lost or duplicated: %s" % after)
     st = http("GET", "/thermoguard/status")[1]
     check(st["Counters"]["Deferred"] >= 1, "no deferral with QueueSize 1: %s" % st["Counters"])
+    check(st["Counters"]["Failed"] == 0, "failures with the model: %s" % st["Counters"])
+    model_stats = st
     system_ok("at the end")
     stop_orthanc()
 
     # ---- phase 4: a model whose file does not match its pinned SHA-256 -> disabled ----
-    small["Models"][0]["SHA256"] = "0" * 64
+    small["Models"][1]["SHA256"] = "0" * 64
     start_orthanc("badsha", small)
     st = http("GET", "/thermoguard/status")[1]
     check(st["Enabled"] is False and "SHA-256" in (st["Reason"] or ""), "hash mismatch not refused: %s" % st)
     system_ok("with a mismatching model hash")
-    print("node: end-to-end %.2f s from storescu start to SR visible (StableAge 1 s); analysis latency "
-          "mean %.3f s, max %.3f s over %d series; test %.1f s"
+    print("node: end-to-end %.2f s from storescu start to SR visible (StableAge 1 s); placeholder analysis latency "
+          "mean %.3f s, max %.3f s over %d series; with the model (1 worker, detector on): latency mean %.3f s, "
+          "max %.3f s over %d series, decode+preprocess %.3f s, model+detector %.3f s, SR %.3f s in total; "
+          "model checks %.1f s; test %.1f s"
           % (e2e_seconds, e2e_stats["LatencySeconds"]["Mean"], e2e_stats["LatencySeconds"]["Max"],
-             e2e_stats["Counters"]["Analysed"],
-             time.time() - t_start), flush=True)
+             e2e_stats["Counters"]["Analysed"], model_stats["LatencySeconds"]["Mean"],
+             model_stats["LatencySeconds"]["Max"], model_stats["Counters"]["Analysed"],
+             model_stats["AnalysisSecondsTotal"]["Decode"], model_stats["AnalysisSecondsTotal"]["Model"],
+             model_stats["AnalysisSecondsTotal"]["SRWrite"], model_seconds, time.time() - t_start), flush=True)
     stop_orthanc()
 
 
