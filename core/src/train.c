@@ -119,6 +119,7 @@ typedef struct work {
     float *best;        /* [params + stats] best snapshot */
     float *val_scores;  /* [Nval] */
     int *labels;        /* [B] */
+    int *pred;          /* [B] loss hook predictions */
 } work;
 
 static tg_status work_alloc(work *w, size_t n, size_t nval, size_t B, size_t S, size_t snap)
@@ -129,7 +130,7 @@ static tg_status work_alloc(work *w, size_t n, size_t nval, size_t B, size_t S, 
         if ((st = tg_size_add(total, f[i], &total, "training buffers")) != TG_OK)
             return st;
     if ((st = tg_size_mul(total, sizeof(float), &bytes, "training buffers")) != TG_OK ||
-        (st = tg_size_add(bytes, (n + B) * 8 + B * sizeof(int), &bytes, "training buffers")) != TG_OK ||
+        (st = tg_size_add(bytes, (n + B) * 8 + 2 * B * sizeof(int), &bytes, "training buffers")) != TG_OK ||
         (st = tg_alloc_checked(&w->mem, bytes, 1, 0, "training buffers")) != TG_OK)
         return st;
     char *p = w->mem;
@@ -143,6 +144,7 @@ static tg_status work_alloc(work *w, size_t n, size_t nval, size_t B, size_t S, 
     w->best = w->losses + B;
     w->val_scores = w->best + snap;
     w->labels = (int *)(w->val_scores + nval);
+    w->pred = w->labels + B;
     return TG_OK;
 }
 
@@ -229,6 +231,40 @@ typedef struct run {
     const tg_progress *progress;
 } run;
 
+/* A hook's non-zero return as a status naming the hook and the place. */
+static tg_status hook_failed(int hs, const char *hook, int epoch, size_t batch)
+{
+    tg_status st = hs > 0 && hs <= TG_ERR_CANCELLED ? (tg_status)hs : TG_ERR_ARG;
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", tg_last_error());
+    return tg_fail(st, "tg_train: %s hook failed with %d at epoch %d batch %zu: %s", hook, hs, epoch, batch, msg);
+}
+
+/* Loss, predictions and parameter gradients of one batch: the loss hook, or the built-in loss
+ * on one train pass. */
+static tg_status batch_loss(run *r, work *w, int epoch, size_t k, int b, int bn_set, uint64_t step_seed,
+                            long steps, float *loss)
+{
+    const tg_train_params *t = r->t;
+    tg_status st;
+    tg_net_zero_grad(r->net);
+    if (t->loss_hook) {
+        tg_train_step info = {epoch, t->epochs, steps, step_seed, w->ids, bn_set, r->cw, t->loss, t->focal_gamma};
+        int hs = t->loss_hook(t->loss_user, r->p, w->batch, w->labels, b, &info, loss, w->pred);
+        return hs != 0 ? hook_failed(hs, "loss", epoch, k) : TG_OK;
+    }
+    tg_net_pass pass = {1, bn_set, step_seed, w->ids};
+    const float *logits;
+    if ((st = tg_pipeline_forward(r->p, w->batch, b, &pass, &logits)) != TG_OK ||
+        (st = loss_eval(t, r->cw, logits, w->labels, b, loss, w->losses, w->dlogits)) != TG_OK)
+        return prefixed(st, "tg_train");
+    for (int j = 0; j < b; j++)
+        w->pred[j] = logits[2 * j + 1] > logits[2 * j];
+    if ((st = tg_pipeline_backward(r->p, w->dlogits, TG_NET_GRAD_PARAMS, NULL)) != TG_OK)
+        return prefixed(st, "tg_train");
+    return TG_OK;
+}
+
 /* One epoch over all training samples; fills the training part of `e`. */
 static tg_status train_epoch(run *r, work *w, int epoch, tg_train_report *rep, tg_epoch_stats *e)
 {
@@ -271,31 +307,21 @@ static tg_status train_epoch(run *r, work *w, int epoch, tg_train_report *rep, t
         int bn_set = 0;
         if (t->adversary) {
             int hs = t->adversary(t->adversary_user, r->p, w->batch, w->labels, b, step_seed, &bn_set);
-            if (hs != 0) {
-                tg_status hst = hs > 0 && hs <= TG_ERR_CANCELLED ? (tg_status)hs : TG_ERR_ARG;
-                char msg[512];
-                snprintf(msg, sizeof msg, "%s", tg_last_error());
-                return tg_fail(hst, "tg_train: adversary hook failed with %d at epoch %d batch %zu: %s", hs, epoch, k,
-                               msg);
-            }
+            if (hs != 0)
+                return hook_failed(hs, "adversary", epoch, k);
             if (bn_set != 0 && bn_set != 1)
                 return tg_fail(TG_ERR_ARG, "tg_train: adversary hook chose BN set %d (0 or 1)", bn_set);
         }
-        tg_net_pass pass = {1, bn_set, step_seed, w->ids};
-        const float *logits;
         float loss;
-        if ((st = tg_pipeline_forward(r->p, w->batch, b, &pass, &logits)) != TG_OK ||
-            (st = loss_eval(t, r->cw, logits, w->labels, b, &loss, w->losses, w->dlogits)) != TG_OK)
-            return prefixed(st, "tg_train");
+        if ((st = batch_loss(r, w, epoch, k, b, bn_set, step_seed, rep->steps, &loss)) != TG_OK)
+            return st;
         if (!isfinite(loss))
             return tg_fail(TG_ERR_NONFINITE, "tg_train: loss diverged (%g) at epoch %d batch %zu", (double)loss, epoch,
                            k);
         for (int j = 0; j < b; j++)
-            correct += (logits[2 * j + 1] > logits[2 * j]) == (w->labels[j] == 1);
+            correct += (w->pred[j] == 1) == (w->labels[j] == 1);
         loss_sum += (double)loss * b;
-        tg_net_zero_grad(r->net);
-        if ((st = tg_pipeline_backward(r->p, w->dlogits, TG_NET_GRAD_PARAMS, NULL)) != TG_OK ||
-            (st = tg_optim_step(r->opt, r->net->params, r->net->grads, e->lr, NULL)) != TG_OK)
+        if ((st = tg_optim_step(r->opt, r->net->params, r->net->grads, e->lr, NULL)) != TG_OK)
             return prefixed(st, "tg_train");
         rep->steps++;
         char stage[160];
@@ -383,6 +409,11 @@ tg_status tg_train(tg_pipeline *p, const tg_sample_set *train, const tg_sample_s
     for (int epoch = 0; epoch < params->epochs; epoch++) {
         tg_epoch_stats *e = &rep->epoch[epoch];
         e->val_loss = e->val_acc = e->val_auc = NAN;
+        int hs = params->epoch_hook ? params->epoch_hook(params->epoch_user, epoch, params->epochs) : 0;
+        if (hs != 0) {
+            st = hook_failed(hs, "epoch", epoch, 0);
+            break;
+        }
         if ((st = train_epoch(&r, &w, epoch, rep, e)) != TG_OK)
             break;
         if (val && (st = validate(p, val, params, r.cw, &w, e)) != TG_OK)

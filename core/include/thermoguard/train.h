@@ -1,5 +1,6 @@
 /* ThermoGuard — training: optimisers and learning-rate schedules, breast sample sets,
- * thermogram augmentation, the training loop (with a batch hook for adversarial training),
+ * thermogram augmentation, the training loop (with batch, loss and epoch hooks for adversarial
+ * training),
  * evaluation metrics, and a phantom-to-breast-sample helper for tests and quick experiments.
  *
  * A sample is one breast: raw [2, H, W] °C, channel 0 = the breast, channel 1 = the mirrored
@@ -193,6 +194,33 @@ typedef enum tg_monitor {
 typedef int (*tg_adversary_fn)(void *user, tg_pipeline *p, float *raw_batch, const int *labels, int batch,
                                uint64_t step_seed, int *bn_set);
 
+/* What a loss hook knows about the current training step. */
+typedef struct tg_train_step {
+    int epoch, epochs;            /* 0-based epoch and the planned total */
+    long step;                    /* optimiser steps taken before this one */
+    uint64_t seed;                /* unique per (training seed, step): dropout seed of the step's
+                                   * train passes and the hook's own randomness */
+    const uint64_t *sample_ids;   /* [batch] per-sample dropout stream ids */
+    int bn_set;                   /* BN set chosen by the adversary hook (0 without one) */
+    const float *class_w;         /* [2] class weights of the run */
+    tg_loss_kind loss;            /* the run's loss kind and focal gamma */
+    float focal_gamma;
+} tg_train_step;
+
+/* Loss hook: replaces the built-in loss of a training batch (after augmentation and the
+ * adversary hook). Parameter gradients are zero when it is called; it runs whatever forward
+ * passes (train passes: {1, bn_set, step->seed, step->sample_ids}) and backward passes
+ * (TG_NET_GRAD_PARAMS, accumulating) on `p` its loss needs, so that net->grads holds the
+ * gradient of the batch loss, then writes that loss to *loss and the predicted class of every
+ * sample to pred [batch] (training accuracy). The loop then takes the optimiser step. Returns 0,
+ * or a tg_status that stops training and is returned. */
+typedef int (*tg_loss_fn)(void *user, tg_pipeline *p, const float *raw_batch, const int *labels, int batch,
+                          const tg_train_step *step, float *loss, int *pred);
+
+/* Epoch hook: called at the start of every epoch (curricula such as a budget ramp-up).
+ * Returns 0, or a tg_status that stops training and is returned. */
+typedef int (*tg_epoch_fn)(void *user, int epoch, int epochs);
+
 typedef struct tg_train_params {
     int epochs;                   /* 1..TG_TRAIN_MAX_EPOCHS */
     int batch_size;               /* <= the pipeline's max_batch */
@@ -211,10 +239,14 @@ typedef struct tg_train_params {
     tg_monitor monitor;
     tg_adversary_fn adversary;    /* NULL = plain training */
     void *adversary_user;
+    tg_loss_fn loss_hook;         /* NULL = the built-in loss (`loss` above) */
+    void *loss_user;
+    tg_epoch_fn epoch_hook;       /* NULL = none */
+    void *epoch_user;
 } tg_train_params;
 
 /* Defaults: 30 epochs, batch 32, seed 0, shuffle, Adam lr 1e-3 cosine, cross-entropy,
- * balanced class weights, augmentation defaults, patience 8 on validation loss, no hook. */
+ * balanced class weights, augmentation defaults, patience 8 on validation loss, no hooks. */
 void tg_train_params_default(tg_train_params *t);
 
 typedef struct tg_epoch_stats {
