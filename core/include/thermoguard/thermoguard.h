@@ -21,6 +21,7 @@
 #include "thermoguard/attack.h"
 #include "thermoguard/sha256.h"
 #include "thermoguard/model.h"
+#include "thermoguard/defense.h"
 
 #define TG_VERSION_STRING "0.1.0"
 
