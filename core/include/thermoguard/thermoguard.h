@@ -22,6 +22,7 @@
 #include "thermoguard/sha256.h"
 #include "thermoguard/model.h"
 #include "thermoguard/defense.h"
+#include "thermoguard/robustness.h"
 
 #define TG_VERSION_STRING "0.1.0"
 
