@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "thermoguard/detect.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,30 @@ void tg_detector_default(tg_detector *d)
     d->sq[1].size = 3;
     d->threshold = 2.0; /* above the largest possible L1 distance of two distributions */
     d->target_fpr = 0.0;
+}
+
+tg_status tg_detector_check(const tg_detector *d)
+{
+    if (!d)
+        return tg_fail(TG_ERR_ARG, "detector: NULL");
+    if (d->n < 1 || d->n > TG_DETECTOR_MAX_SQUEEZERS)
+        return tg_fail(TG_ERR_RANGE, "detector: %d squeezers (1..%d)", d->n, TG_DETECTOR_MAX_SQUEEZERS);
+    for (int i = 0; i < d->n; i++) {
+        tg_status st = tg_squeezer_check(&d->sq[i]);
+        if (st != TG_OK) {
+            char why[256];
+            snprintf(why, sizeof why, "%s", tg_last_error());
+            return tg_fail(st, "detector squeezer %d: %s", i, why);
+        }
+    }
+    if (!(d->threshold >= 0.0 && d->threshold <= 2.0))
+        return tg_fail(TG_ERR_RANGE, "detector: threshold %g outside [0, 2]", d->threshold);
+    if (d->calibrated != 0 && d->calibrated != 1)
+        return tg_fail(TG_ERR_RANGE, "detector: calibrated must be 0 or 1, got %d", d->calibrated);
+    if (d->calibrated ? !(d->target_fpr > 0.0 && d->target_fpr < 1.0) : !(d->target_fpr >= 0.0 && d->target_fpr < 1.0))
+        return tg_fail(TG_ERR_RANGE, "detector: target_fpr %g outside %s", d->target_fpr,
+                       d->calibrated ? "(0, 1)" : "[0, 1)");
+    return TG_OK;
 }
 
 tg_status tg_detector_scores(tg_pipeline *p, const tg_detector *d, const float *raw, int batch, float *scores)

@@ -124,6 +124,10 @@ tg_status tg_model_create(tg_model **out, const char *name, const char *spec, co
     m->positive_class = m->n_classes - 1;
     m->threshold = 0.5;
     m->pipeline = *cfg;
+    tg_preprocess_params_default(&m->prep);
+    m->prep.grid_h = cfg->in_h;
+    m->prep.grid_w = cfg->in_w;
+    tg_detector_default(&m->detector);
     *out = m;
     return TG_OK;
 }
@@ -193,6 +197,15 @@ static tg_status check_fields(const tg_model *m)
         return tg_fail(TG_ERR_RANGE, "CLAS.threshold: %g outside [0, 1]", m->threshold);
     if ((st = tg_pipeline_config_check(&m->pipeline)))
         return tgm_wrap(st, "PIPE");
+    if ((st = tg_preprocess_params_check(&m->prep)))
+        return tgm_wrap(st, "prep");
+    if ((m->prep.keep_largest != 0 && m->prep.keep_largest != 1) || (m->prep.fill_holes != 0 && m->prep.fill_holes != 1))
+        return tg_fail(TG_ERR_RANGE, "prep.keep_largest/fill_holes: must be 0 or 1");
+    if (m->prep.grid_h != m->pipeline.in_h || m->prep.grid_w != m->pipeline.in_w)
+        return tg_fail(TG_ERR_FORMAT, "prep.grid: %d x %d but the pipeline input is %d x %d", m->prep.grid_h,
+                       m->prep.grid_w, m->pipeline.in_h, m->pipeline.in_w);
+    if ((st = tg_detector_check(&m->detector)))
+        return tgm_wrap(st, "dete");
     if (!m->net)
         return tg_fail(TG_ERR_ARG, "ARCH: the model has no network");
     int c, h, w;
@@ -338,6 +351,35 @@ static void write_pipeline(wbuf *b, const tg_pipeline_config *c)
     w_u32(b, c->feat_bands);
 }
 
+static void write_prep(wbuf *b, const tg_preprocess_params *p)
+{
+    w_i32(b, p->grid_h);
+    w_i32(b, p->grid_w);
+    w_i32(b, p->otsu_bins);
+    w_i32(b, p->closing_radius_px);
+    w_u8(b, (unsigned)p->keep_largest);
+    w_u8(b, (unsigned)p->fill_holes);
+    const double f[] = {p->min_body_fraction, p->min_separation, p->band_top,         p->band_bottom,
+                        p->roi_center_x,      p->roi_center_y,   p->roi_size,         p->lateral_center_x,
+                        p->oblique_center_x,  p->lateral_size,   p->roi_margin,       p->aa_sigma};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        w_f64(b, f[i]);
+}
+
+static void write_detector(wbuf *b, const tg_detector *d)
+{
+    w_u32(b, (uint32_t)d->n);
+    for (int i = 0; i < d->n; i++) {
+        w_u32(b, (uint32_t)d->sq[i].kind);
+        w_i32(b, d->sq[i].bits);
+        w_i32(b, d->sq[i].size);
+        w_i32(b, d->sq[i].quality);
+    }
+    w_f64(b, d->threshold);
+    w_f64(b, d->target_fpr);
+    w_u8(b, (unsigned)d->calibrated);
+}
+
 tg_status tg_model_save_buffer(tg_model *m, uint8_t **data, size_t *size)
 {
     if (!m || !data || !size)
@@ -380,6 +422,12 @@ tg_status tg_model_save_buffer(tg_model *m, uint8_t **data, size_t *size)
         w_str(&b, m->class_names[k]);
     w_u32(&b, (uint32_t)m->positive_class);
     w_f64(&b, m->threshold);
+    end_section(&b, s);
+    s = begin_section(&b, TGM_PREP);
+    write_prep(&b, &m->prep);
+    end_section(&b, s);
+    s = begin_section(&b, TGM_DETE);
+    write_detector(&b, &m->detector);
     end_section(&b, s);
     s = begin_section(&b, TGM_PARM);
     w_floats(&b, m->net->params, m->net->n_params);

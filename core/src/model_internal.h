@@ -23,6 +23,9 @@
 #define TGM_PARM TGM_TAG('P', 'A', 'R', 'M')
 #define TGM_STAT TGM_TAG('S', 'T', 'A', 'T')
 #define TGM_HASH TGM_TAG('H', 'A', 'S', 'H')
+/* Ancillary sections (lower case: older readers skip them). */
+#define TGM_PREP TGM_TAG('p', 'r', 'e', 'p')
+#define TGM_DETE TGM_TAG('d', 'e', 't', 'e')
 
 /* String field kinds: a line (no control characters) or free text (tab, CR, LF allowed). */
 enum { TGM_LINE = 0, TGM_TEXT = 1 };

@@ -13,11 +13,16 @@
 /* The critical sections of format 1, in file order. */
 static const uint32_t known_tags[] = {TGM_HEAD, TGM_PROV, TGM_PIPE, TGM_ARCH, TGM_CLAS, TGM_PARM, TGM_STAT};
 enum { N_KNOWN = sizeof known_tags / sizeof known_tags[0] };
+/* The ancillary sections this version understands (absent = defaults). */
+static const uint32_t optional_tags[] = {TGM_PREP, TGM_DETE};
+enum { N_OPTIONAL = sizeof optional_tags / sizeof optional_tags[0] };
 
 /* Where each known section's payload is. */
 typedef struct layout {
     const uint8_t *at[N_KNOWN];
     size_t len[N_KNOWN];
+    const uint8_t *opt_at[N_OPTIONAL]; /* NULL when absent */
+    size_t opt_len[N_OPTIONAL];
     size_t hash_off; /* offset of the HASH section's tag = bytes covered by the hash */
 } layout;
 
@@ -76,11 +81,19 @@ static tg_status frame(const uint8_t *d, size_t size, layout *lay)
             lay->hash_off = off;
             break;
         }
-        int idx = -1;
+        int idx = -1, opt = -1;
         for (int i = 0; i < N_KNOWN; i++)
             if (known_tags[i] == tag)
                 idx = i;
-        if (idx >= 0) {
+        for (int i = 0; i < N_OPTIONAL; i++)
+            if (optional_tags[i] == tag)
+                opt = i;
+        if (opt >= 0) {
+            if (lay->opt_at[opt])
+                return tg_fail(TG_ERR_FORMAT, "section %s appears twice (corrupt)", name);
+            lay->opt_at[opt] = payload;
+            lay->opt_len[opt] = (size_t)len;
+        } else if (idx >= 0) {
             if (lay->at[idx])
                 return tg_fail(TG_ERR_FORMAT, "section %s appears twice (corrupt)", name);
             lay->at[idx] = payload;
@@ -354,6 +367,58 @@ static tg_status read_clas(rd *r, tg_model *m, int classes)
     return done(r);
 }
 
+static tg_status read_prep(rd *r, tg_preprocess_params *p)
+{
+    tg_status st;
+    memset(p, 0, sizeof *p);
+    if ((st = r_int(r, "grid_h", 4, TG_PREPROCESS_MAX_GRID, &p->grid_h)) ||
+        (st = r_int(r, "grid_w", 4, TG_PREPROCESS_MAX_GRID, &p->grid_w)) ||
+        (st = r_int(r, "otsu_bins", 16, 4096, &p->otsu_bins)) ||
+        (st = r_int(r, "closing_radius_px", 0, 64, &p->closing_radius_px)) ||
+        (st = r_flag(r, "keep_largest", &p->keep_largest)) || (st = r_flag(r, "fill_holes", &p->fill_holes)))
+        return st;
+    struct {
+        const char *name;
+        double *v;
+    } f[] = {{"min_body_fraction", &p->min_body_fraction}, {"min_separation", &p->min_separation},
+             {"band_top", &p->band_top},                   {"band_bottom", &p->band_bottom},
+             {"roi_center_x", &p->roi_center_x},           {"roi_center_y", &p->roi_center_y},
+             {"roi_size", &p->roi_size},                   {"lateral_center_x", &p->lateral_center_x},
+             {"oblique_center_x", &p->oblique_center_x},   {"lateral_size", &p->lateral_size},
+             {"roi_margin", &p->roi_margin},               {"aa_sigma", &p->aa_sigma}};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        if ((st = r_f64(r, f[i].name, f[i].v)))
+            return st;
+    if ((st = done(r)))
+        return st;
+    if ((st = tg_preprocess_params_check(p)))
+        return tgm_wrap(st, "prep");
+    return TG_OK;
+}
+
+static tg_status read_dete(rd *r, tg_detector *d)
+{
+    tg_status st;
+    memset(d, 0, sizeof *d);
+    if ((st = r_int(r, "n", 1, TG_DETECTOR_MAX_SQUEEZERS, &d->n)))
+        return st;
+    for (int i = 0; i < d->n; i++) {
+        int kind;
+        if ((st = r_enum(r, "squeezer.kind", TG_SQUEEZE_JPEG + 1, &kind)) ||
+            (st = r_int(r, "squeezer.bits", 0, 16, &d->sq[i].bits)) ||
+            (st = r_int(r, "squeezer.size", 0, 15, &d->sq[i].size)) ||
+            (st = r_int(r, "squeezer.quality", 0, 100, &d->sq[i].quality)))
+            return st;
+        d->sq[i].kind = (tg_squeeze_kind)kind;
+    }
+    if ((st = r_f64(r, "threshold", &d->threshold)) || (st = r_f64(r, "target_fpr", &d->target_fpr)) ||
+        (st = r_flag(r, "calibrated", &d->calibrated)) || (st = done(r)))
+        return st;
+    if ((st = tg_detector_check(d)))
+        return tgm_wrap(st, "dete");
+    return TG_OK;
+}
+
 static void read_floats(const uint8_t *p, size_t n, float *out)
 {
     for (size_t i = 0; i < n; i++)
@@ -382,6 +447,22 @@ static tg_status parse(const layout *lay, const tg_model_limits *lim, tg_model *
     r = section(lay, 4, "CLAS");
     if ((st = read_clas(&r, m, classes)))
         return st;
+    if (lay->opt_at[0]) {
+        rd o = {lay->opt_at[0], lay->opt_len[0], 0, "prep"};
+        if ((st = read_prep(&o, &m->prep)))
+            return st;
+    } else {
+        tg_preprocess_params_default(&m->prep);
+        m->prep.grid_h = m->pipeline.in_h;
+        m->prep.grid_w = m->pipeline.in_w;
+    }
+    if (lay->opt_at[1]) {
+        rd o = {lay->opt_at[1], lay->opt_len[1], 0, "dete"};
+        if ((st = read_dete(&o, &m->detector)))
+            return st;
+    } else {
+        tg_detector_default(&m->detector);
+    }
     int c, h, w;
     tg_pipeline_feature_shape(&m->pipeline, &c, &h, &w);
     if ((st = tg_net_create(&m->net, spec, c, h, w)))

@@ -15,8 +15,10 @@ static const int luminance_q[64] = {
     49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
 };
 
-static tg_status check(const tg_squeezer *s)
+tg_status tg_squeezer_check(const tg_squeezer *s)
 {
+    if (!s)
+        return tg_fail(TG_ERR_ARG, "squeezer: NULL");
     switch (s->kind) {
     case TG_SQUEEZE_BITDEPTH:
         if (s->bits < 1 || s->bits > 16)
@@ -59,7 +61,7 @@ tg_status tg_squeezer_parse(const char *text, tg_squeezer *out)
     } else {
         return tg_fail(TG_ERR_ARG, "squeezer '%.40s': unknown kind (bits, median or jpeg)", text);
     }
-    return check(out);
+    return tg_squeezer_check(out);
 }
 
 void tg_squeezer_format(const tg_squeezer *s, char *buf, size_t size)
@@ -173,7 +175,7 @@ tg_status tg_squeeze_apply(const tg_squeezer *s, const float *in, int h, int w, 
         return tg_fail(TG_ERR_ARG, "tg_squeeze_apply: NULL argument");
     if (h < 1 || w < 1 || (size_t)h * (size_t)w > ((size_t)1 << 28))
         return tg_fail(TG_ERR_ARG, "tg_squeeze_apply: image size %d x %d outside 1..2^28 pixels", h, w);
-    tg_status st = check(s);
+    tg_status st = tg_squeezer_check(s);
     if (st != TG_OK)
         return st;
     size_t n = (size_t)h * (size_t)w;

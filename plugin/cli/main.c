@@ -15,6 +15,8 @@ static const struct {
     {"dicomize", cmd_dicomize, "convert °C text matrices into a DICOM thermography series"},
     {"analyze", cmd_analyze, "analyze thermogram DICOM files and write a result SR"},
     {"preprocess", cmd_preprocess, "write one view's per-breast model inputs for inspection"},
+    {"train", cmd_train, "train a model on a views.csv collection (patient-level split)"},
+    {"eval", cmd_eval, "evaluate a model on a views.csv collection"},
 };
 
 static void usage(FILE *out)

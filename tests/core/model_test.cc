@@ -365,7 +365,7 @@ TEST(Model, FramingErrors)
     u.s.push_back(u.s[0]);
     expect_reject(u.build(), TG_ERR_FORMAT, "section HEAD appears twice");
     u = s;
-    u.s.erase(u.s.begin() + 6);
+    u.s.pop_back(); // STAT is the last section before HASH
     expect_reject(u.build(), TG_ERR_FORMAT, "missing section STAT");
     u = s;
     u.get("HEAD").push_back(0);
@@ -373,6 +373,120 @@ TEST(Model, FramingErrors)
     u = s;
     u.get("PROV").resize(4 + 64 + 8 + 2);
     expect_reject(u.build(), TG_ERR_FORMAT, "PROV.epochs: the section ends");
+}
+
+void put_f64(uint8_t *p, double v)
+{
+    uint64_t u;
+    std::memcpy(&u, &v, 8);
+    put_u64(p, u);
+}
+
+// Byte offsets in the ancillary sections (see model.h).
+constexpr size_t kPrepOtsu = 8, kPrepKeep = 16, kPrepBandTop = 34, kPrepRoiSize = 66, kPrepAaSigma = 106;
+constexpr size_t kDeteSq1Size = 28, kDeteThreshold = 36, kDeteFpr = 44, kDeteCalibrated = 52;
+
+TEST(Model, PreprocessingAndDetectorRoundTrip)
+{
+    ModelPtr a, b;
+    make_model(a);
+    EXPECT_EQ(a.m->prep.grid_h, 24); // the pipeline's grid, other settings default
+    EXPECT_EQ(a.m->prep.grid_w, 20);
+    EXPECT_EQ(a.m->prep.otsu_bins, 256);
+    EXPECT_EQ(a.m->detector.calibrated, 0);
+    tg_preprocess_params &p = a.m->prep;
+    p.otsu_bins = 128;
+    p.closing_radius_px = 7;
+    p.keep_largest = 0;
+    p.fill_holes = 1;
+    p.min_body_fraction = 0.03;
+    p.min_separation = 3.5;
+    p.band_top = 0.35;
+    p.band_bottom = 0.85;
+    p.roi_center_x = 0.5;
+    p.roi_center_y = 0.55;
+    p.roi_size = 0.8;
+    p.lateral_center_x = 0.2;
+    p.oblique_center_x = 0.5;
+    p.lateral_size = 0.7;
+    p.roi_margin = 0.125;
+    p.aa_sigma = 0.75;
+    tg_detector &d = a.m->detector;
+    d.n = 3;
+    d.sq[2].kind = TG_SQUEEZE_JPEG;
+    d.sq[2].quality = 60;
+    d.threshold = 0.3125;
+    d.target_fpr = 0.05;
+    d.calibrated = 1;
+    Bytes file = save(a.m);
+    ASSERT_EQ(load(file, b), TG_OK) << tg_last_error();
+    EXPECT_EQ(std::memcmp(&b.m->prep, &a.m->prep, sizeof p), 0);
+    EXPECT_EQ(b.m->detector.n, 3);
+    for (int i = 0; i < 3; i++) {
+        EXPECT_EQ(b.m->detector.sq[i].kind, d.sq[i].kind);
+        EXPECT_EQ(b.m->detector.sq[i].bits, d.sq[i].bits);
+        EXPECT_EQ(b.m->detector.sq[i].size, d.sq[i].size);
+        EXPECT_EQ(b.m->detector.sq[i].quality, d.sq[i].quality);
+    }
+    EXPECT_EQ(b.m->detector.threshold, 0.3125);
+    EXPECT_EQ(b.m->detector.target_fpr, 0.05);
+    EXPECT_EQ(b.m->detector.calibrated, 1);
+    EXPECT_EQ(save(b.m), file); // every field stored explicitly: saving again gives the same bytes
+
+    // Absent sections (an older writer): defaults, with the pipeline's grid.
+    Sections s(file);
+    for (const char *tag : {"prep", "dete"})
+        for (size_t i = 0; i < s.s.size(); i++)
+            if (s.s[i].first == tag)
+                s.s.erase(s.s.begin() + (long)i);
+    ModelPtr c;
+    ASSERT_EQ(load(s.build(), c), TG_OK) << tg_last_error();
+    tg_preprocess_params def;
+    tg_preprocess_params_default(&def);
+    def.grid_h = 24;
+    def.grid_w = 20;
+    EXPECT_EQ(std::memcmp(&c.m->prep, &def, sizeof def), 0);
+    tg_detector ddef;
+    tg_detector_default(&ddef);
+    EXPECT_EQ(std::memcmp(&c.m->detector, &ddef, sizeof ddef), 0);
+}
+
+TEST(Model, PreprocessingAndDetectorErrorsNameTheField)
+{
+    ModelPtr a;
+    make_model(a);
+    Sections s(save(a.m));
+    auto edit = [&](const char *tag, auto fn) {
+        Sections e = s;
+        fn(e.get(tag));
+        return e.build();
+    };
+    expect_reject(edit("prep", [](Bytes &p) { put_u32(&p[0], 2); }), TG_ERR_RANGE, "prep.grid_h: 2 outside");
+    expect_reject(edit("prep", [](Bytes &p) { put_u32(&p[0], 32); }), TG_ERR_FORMAT,
+                  "prep.grid: 32 x 20 but the pipeline input is 24 x 20");
+    expect_reject(edit("prep", [](Bytes &p) { put_u32(&p[kPrepOtsu], 8); }), TG_ERR_RANGE, "prep.otsu_bins: 8");
+    expect_reject(edit("prep", [](Bytes &p) { p[kPrepKeep] = 7; }), TG_ERR_FORMAT, "prep.keep_largest");
+    expect_reject(edit("prep", [](Bytes &p) { put_f64(&p[kPrepBandTop], 0.95); }), TG_ERR_RANGE,
+                  "prep: preprocess: band");
+    expect_reject(edit("prep", [](Bytes &p) { put_f64(&p[kPrepRoiSize], std::nan("")); }), TG_ERR_NONFINITE,
+                  "prep.roi_size: not finite");
+    expect_reject(edit("prep", [](Bytes &p) { put_f64(&p[kPrepAaSigma], -1.0); }), TG_ERR_RANGE,
+                  "prep: preprocess: aa_sigma");
+    expect_reject(edit("prep", [](Bytes &p) { p.push_back(0); }), TG_ERR_FORMAT, "prep: 1 unexpected bytes");
+    expect_reject(edit("prep", [](Bytes &p) { p.resize(20); }), TG_ERR_FORMAT, "prep.min_body_fraction: the section ends");
+    expect_reject(edit("dete", [](Bytes &p) { put_u32(&p[0], 0); }), TG_ERR_RANGE, "dete.n: 0 outside");
+    expect_reject(edit("dete", [](Bytes &p) { put_u32(&p[4], 9); }), TG_ERR_FORMAT, "dete.squeezer.kind: invalid");
+    expect_reject(edit("dete", [](Bytes &p) { put_u32(&p[kDeteSq1Size], 4); }), TG_ERR_ARG,
+                  "dete: detector squeezer 1: squeezer: median window 4");
+    expect_reject(edit("dete", [](Bytes &p) { put_f64(&p[kDeteThreshold], 3.0); }), TG_ERR_RANGE,
+                  "dete: detector: threshold 3");
+    expect_reject(edit("dete", [](Bytes &p) { p[kDeteCalibrated] = 1; }), TG_ERR_RANGE,
+                  "dete: detector: target_fpr 0 outside (0, 1)");
+    expect_reject(edit("dete", [](Bytes &p) { put_f64(&p[kDeteFpr], std::numeric_limits<double>::infinity()); }),
+                  TG_ERR_NONFINITE, "dete.target_fpr: not finite");
+    Sections u = s;
+    u.s.insert(u.s.begin() + 1, {"prep", u.get("prep")});
+    expect_reject(u.build(), TG_ERR_FORMAT, "section prep appears twice");
 }
 
 TEST(Model, FieldErrorsNameTheField)

@@ -26,6 +26,11 @@ typedef struct tg_detector {
 /* Two squeezers (bit depth 5, median 3x3), uncalibrated (threshold 2 = never flags). */
 void tg_detector_default(tg_detector *d);
 
+/* Checks a detector's settings: 1..4 valid squeezers, threshold in [0, 2] (the L1 distance of
+ * two distributions is at most 2), calibrated 0/1, target_fpr in (0, 1) when calibrated and in
+ * [0, 1) otherwise. TG_ERR_ARG / TG_ERR_RANGE naming the field. */
+tg_status tg_detector_check(const tg_detector *d);
+
 /* Scores of `batch` raw samples (any batch size; processed in the pipeline's batches).
  * TG_ERR_ARG for NULL/invalid detector, pipeline errors (e.g. non-finite input) otherwise. */
 tg_status tg_detector_scores(tg_pipeline *p, const tg_detector *d, const float *raw, int batch, float *scores);

@@ -29,6 +29,19 @@
  *   STAT  statistics count x f32 (BN running means/variances), finite, variances >= 0
  *   HASH  32 bytes: SHA-256 of every byte of the file before this section's tag
  *
+ * Ancillary sections this version reads (each at most once; absent = the defaults noted; present
+ * = validated like every other field, a bad value rejects the file):
+ *
+ *   prep  tg_preprocess_params field by field: i32 grid_h, i32 grid_w, i32 otsu_bins,
+ *         i32 closing_radius_px, u8 keep_largest, u8 fill_holes, f64 min_body_fraction,
+ *         f64 min_separation, f64 band_top, f64 band_bottom, f64 roi_center_x, f64 roi_center_y,
+ *         f64 roi_size, f64 lateral_center_x, f64 oblique_center_x, f64 lateral_size,
+ *         f64 roi_margin, f64 aa_sigma. The grid must equal PIPE's in_h x in_w.
+ *         Absent: tg_preprocess_params_default with the grid set to PIPE's in_h x in_w.
+ *   dete  the adversarial-input detector (tg_detector): u32 n (1..4), n x (u32 kind, i32 bits,
+ *         i32 size, i32 quality), f64 threshold, f64 target_fpr, u8 calibrated.
+ *         Absent: tg_detector_default (uncalibrated).
+ *
  * The loader checks, in order: size limit, magic, version, section framing against the file
  * size, the hash, then every field. Each failure names the file, the section and the field.
  * SPDX-License-Identifier: GPL-3.0-or-later */
@@ -37,8 +50,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "thermoguard/detect.h"
 #include "thermoguard/nn.h"
 #include "thermoguard/pipeline.h"
+#include "thermoguard/preprocess_params.h"
 #include "thermoguard/sha256.h"
 #include "thermoguard/status.h"
 
@@ -80,6 +95,8 @@ typedef struct tg_model {
     int positive_class;                         /* the class the threshold applies to */
     double threshold;                           /* positive if P(positive_class) >= threshold */
     tg_pipeline_config pipeline;
+    tg_preprocess_params prep;                  /* view -> breast inputs; grid = pipeline in_h x in_w */
+    tg_detector detector;                       /* adversarial-input detector settings */
     tg_net *net;                                /* spec in net->spec */
     tg_model_provenance prov;
     char sha256_hex[TG_SHA256_HEX_CHARS];       /* of the file bytes last saved/loaded; "" before */
@@ -97,7 +114,8 @@ void tg_model_limits_default(tg_model_limits *l);
 
 /* New model named `name` with network `spec` sized for cfg's feature shape (zero weights, see
  * tg_net_create). Defaults: version "0", classes "healthy"/"sick" for 2 outputs ("class0".. else),
- * positive class n-1, threshold 0.5, not synthetic, empty provenance. TG_ERR_ARG for NULL or a
+ * positive class n-1, threshold 0.5, not synthetic, empty provenance, default preprocessing on
+ * the pipeline's grid, default (uncalibrated) detector. TG_ERR_ARG for NULL or a
  * too-long name, config errors as tg_pipeline_config_check, spec errors as tg_net_create,
  * TG_ERR_RANGE for fewer than 2 or more than 16 outputs. *out is NULL on failure. */
 tg_status tg_model_create(tg_model **out, const char *name, const char *spec, const tg_pipeline_config *cfg);
@@ -106,7 +124,7 @@ tg_status tg_model_create(tg_model **out, const char *name, const char *spec, co
 void tg_model_destroy(tg_model *m);
 
 /* Checks every field as the loader would (strings terminated, lengths, UTF-8, classes,
- * threshold, config, net shape, finite weights). Errors name the field. */
+ * threshold, config, preprocessing, detector, net shape, finite weights). Errors name the field. */
 tg_status tg_model_validate(const tg_model *m);
 
 /* Serialises a valid model into a malloc'd buffer *data of *size bytes (free() it) and sets

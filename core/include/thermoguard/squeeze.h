@@ -28,6 +28,9 @@ typedef struct tg_squeezer {
     int quality;   /* JPEG quality, 1..100 */
 } tg_squeezer;
 
+/* Checks a squeezer's kind and the parameter that kind uses; TG_ERR_ARG naming the bad one. */
+tg_status tg_squeezer_check(const tg_squeezer *s);
+
 /* Parses "bits:5", "median:3", "jpeg:50" into a squeezer; TG_ERR_ARG with the reason otherwise. */
 tg_status tg_squeezer_parse(const char *text, tg_squeezer *out);
 

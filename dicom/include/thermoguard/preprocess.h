@@ -1,8 +1,8 @@
 /* ThermoGuard — preprocessing of one thermogram view into per-breast model inputs (ITK inside),
  * and PNG/JPEG/TIFF file input/output. No ITK type crosses this header.
  *
- * Steps (data flow step 4 of DESIGN.md), all configured by tg_preprocess_params, a plain struct
- * of numbers the model file carries so training, evaluation, audits and the node preprocess
+ * Steps (data flow step 4 of DESIGN.md), all configured by tg_preprocess_params
+ * (thermoguard/preprocess_params.h), a plain struct of numbers the model file carries so training, evaluation, audits and the node preprocess
  * identically:
  *  1. body mask: Otsu threshold over the finite pixels, binary closing with a disc, the largest
  *     connected component, holes filled;
@@ -29,6 +29,7 @@
 
 #include "thermoguard/dataset.h"
 #include "thermoguard/image.h"
+#include "thermoguard/preprocess_params.h"
 #include "thermoguard/status.h"
 
 #ifdef __cplusplus
@@ -37,39 +38,6 @@ extern "C" {
 
 /* Largest view accepted (rows x columns), checked before any allocation. */
 #define TG_PREPROCESS_MAX_PIXELS ((size_t)1 << 24)
-#define TG_PREPROCESS_MAX_GRID 1024
-
-/* Every setting of the preprocessing; numbers and flags only. Fractions are of the body
- * geometry measured on the mask, so they do not depend on the camera distance. */
-typedef struct tg_preprocess_params {
-    int grid_h, grid_w;        /* model grid (default 64 x 64), 4 .. TG_PREPROCESS_MAX_GRID */
-    /* body mask */
-    int otsu_bins;             /* histogram bins for Otsu (default 256), 16 .. 4096 */
-    int closing_radius_px;     /* disc radius of the binary closing (default 5; 0 = none), <= 64 */
-    int keep_largest;          /* non-zero: keep only the largest connected component (default 1) */
-    int fill_holes;            /* non-zero: fill holes in the mask (default 1) */
-    double min_body_fraction;  /* a mask smaller than this fraction of the image is "no body found"
-                                  (default 0.02); so is a mask covering more than 1 - this */
-    double min_separation;     /* "no body found" unless the Otsu classes' means differ by at least
-                                  this many pooled within-class standard deviations (default 4;
-                                  thermograms give > 6, pure noise about 2.7, uniform noise 3.5) */
-    /* measurement band: rows between these fractions of the body's height (top -> bottom) give
-       the edges and the midline (default 0.40 .. 0.80) */
-    double band_top, band_bottom;
-    /* frontal ROI, per breast: centre at roi_center_x * half-width from the midline and at
-       roi_center_y of the body height from the body's top row; side roi_size * half-width
-       (defaults 0.45, 0.60, 0.90) */
-    double roi_center_x, roi_center_y, roi_size;
-    /* lateral / oblique ROI: centre at this fraction of the body width from the anterior edge
-       (defaults 0.19 lateral, 0.51 oblique); side lateral_size * body width (default 0.65).
-       Defaults calibrated on the phantom (seed 7): breast centres within 11 grid px of the
-       grid centre, whole breast inside the box */
-    double lateral_center_x, oblique_center_x, lateral_size;
-    double roi_margin;         /* added on every side, as a fraction of the ROI side (default 0.10) */
-    /* anti-aliasing: Gaussian sigma in model-grid pixels, i.e. aa_sigma * (source px per grid px)
-       in source pixels, applied when the box is shrunk (default 0.5; 0 = none) */
-    double aa_sigma;
-} tg_preprocess_params;
 
 /* One breast's model input. */
 typedef struct tg_breast_input {
@@ -95,12 +63,6 @@ typedef struct tg_preprocess_result {
     int body_top, body_bottom;     /* first and last mask row */
     double midline_col;            /* frontal: the split column; -1 otherwise */
 } tg_preprocess_result;
-
-/* Fills `p` with the defaults documented above. */
-void tg_preprocess_params_default(tg_preprocess_params *p);
-
-/* Checks every field; TG_ERR_ARG / TG_ERR_RANGE naming the first bad one. */
-tg_status tg_preprocess_params_check(const tg_preprocess_params *p);
 
 /* Preprocesses channel 0 of `view_image` (1 x H x W, °C or intensity) shot as `view` into a new
  * `out` (params NULL = defaults). TG_ERR_ARG for an empty image, more than one channel or a bad
