@@ -272,18 +272,13 @@ static tg_status load_view(const char *dir, const row *r, const tg_preprocess_pa
     else
         snprintf(path, sizeof path, "%s/%s", dir, r->file);
     tg_image img;
-    char why[1024]; /* tg_fail formats into the buffer tg_last_error() points at: copy it first */
     tg_status st = tg_thermogram_read(path, &img, has_temperature, NULL);
-    if (st != TG_OK) {
-        snprintf(why, sizeof why, "%s", tg_last_error());
-        return tg_fail(st, "%s/views.csv:%zu: %s", dir, r->line, why);
-    }
+    if (st != TG_OK) /* tg_fail may wrap tg_last_error() itself */
+        return tg_fail(st, "%s/views.csv:%zu: %s", dir, r->line, tg_last_error());
     st = tg_preprocess_view(&img, r->view, pp, res);
     tg_image_destroy(&img);
-    if (st != TG_OK) {
-        snprintf(why, sizeof why, "%s", tg_last_error());
-        return tg_fail(st, "%s/views.csv:%zu: %s: %s", dir, r->line, path, why);
-    }
+    if (st != TG_OK)
+        return tg_fail(st, "%s/views.csv:%zu: %s: %s", dir, r->line, path, tg_last_error());
     return TG_OK;
 }
 

@@ -23,6 +23,7 @@
 #include "thermoguard/model.h"
 #include "thermoguard/defense.h"
 #include "thermoguard/robustness.h"
+#include "thermoguard/preprocess_params.h"
 
 #define TG_VERSION_STRING "0.1.0"
 
