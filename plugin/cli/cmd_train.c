@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "defense_opts.h"
 #include "thermoguard/collection.h"
 #include "thermoguard/thermoguard.h"
 
@@ -55,6 +56,8 @@ static void help(FILE *out)
             "  --threshold-from-val  use the Youden-optimal threshold on the validation set\n"
             "  --created TEXT        provenance date (default: now, UTC ISO 8601)\n"
             "  --notes TEXT          provenance notes\n"
+            "  --defense SPEC        adversarial training: pgd-at, mpadvt, mart, trades [:key=value,...]\n"
+            "                        (e.g. pgd-at:eps=0.02,dual-bn; see below)\n"
             "  --json                machine-readable summary on stdout\n"
             "  --help                this text\n");
 }
@@ -67,16 +70,29 @@ typedef struct train_opts {
     double t_min, t_max, detector_fpr, threshold;
     int have_tmin, have_tmax;
     tg_train_params tp;
+    const char *defense;      /* --defense text, NULL = standard training */
 } train_opts;
 
-/* Adversarial-training defenses (WBAD stage 2: PGD-AT, TRADES, MART, ...) attach here: set
- * t->adversary / t->adversary_user and return the defense's name and settings for the
- * provenance. None is implemented yet, so training is standard ("none"). */
-static const char *attach_defense(tg_train_params *t, char *settings, size_t size)
+/* Attaches the adversarial-training defense named by --defense (WBAD stage 2) to the training
+ * parameters and describes it for the provenance; "none" without one. Returns NULL (after an
+ * error message) when the defense cannot be attached. */
+static const char *attach_defense(train_opts *o, const tg_pipeline_config *cfg, tg_defense_state **state,
+                                  char *settings, size_t size)
 {
-    (void)t;
-    snprintf(settings, size, "standard training");
-    return "none";
+    *state = NULL;
+    if (!o->defense) {
+        snprintf(settings, size, "standard training");
+        return "none";
+    }
+    tg_defense_params d;
+    if (cli_parse_defense(o->defense, &d) != 0)
+        return NULL;
+    if (tg_defense_attach(&d, &o->tp, state) != TG_OK) {
+        cli_error("train", 1, "--defense: %s", tg_last_error());
+        return NULL;
+    }
+    tg_defense_describe(&d, cfg, settings, size);
+    return tg_defense_name(d.kind);
 }
 
 static int on_off(const char *s, int *v)
@@ -95,7 +111,7 @@ static int parse(int argc, char **argv, train_opts *o)
 {
     enum { O_VAL = 256, O_TEST, O_SEED, O_GRID, O_SYN, O_NAME, O_SPEC, O_DEN, O_WAV, O_FWAV, O_FLEV, O_TMIN,
            O_TMAX, O_EPOCHS, O_BATCH, O_LR, O_OPTIM, O_WD, O_SCHED, O_AUG, O_PAT, O_CW, O_THREADS, O_DFPR,
-           O_THR, O_THRVAL, O_CREATED, O_NOTES, O_JSON, O_OUT, O_HELP };
+           O_THR, O_THRVAL, O_CREATED, O_NOTES, O_JSON, O_OUT, O_DEFENSE, O_HELP };
     static const struct option opts[] = {
         {"out", required_argument, 0, O_OUT},         {"val", required_argument, 0, O_VAL},
         {"test", required_argument, 0, O_TEST},       {"seed", required_argument, 0, O_SEED},
@@ -111,7 +127,7 @@ static int parse(int argc, char **argv, train_opts *o)
         {"class-weights", required_argument, 0, O_CW}, {"threads", required_argument, 0, O_THREADS},
         {"detector-fpr", required_argument, 0, O_DFPR}, {"threshold", required_argument, 0, O_THR},
         {"threshold-from-val", no_argument, 0, O_THRVAL}, {"created", required_argument, 0, O_CREATED},
-        {"notes", required_argument, 0, O_NOTES},     {"json", no_argument, 0, O_JSON},
+        {"defense", required_argument, 0, O_DEFENSE}, {"notes", required_argument, 0, O_NOTES},     {"json", no_argument, 0, O_JSON},
         {"help", no_argument, 0, O_HELP},             {0, 0, 0, 0}};
     int c, li = -1;
     optind = 1;
@@ -172,6 +188,7 @@ static int parse(int argc, char **argv, train_opts *o)
         case O_THRVAL: o->thr_from_val = 1; break;
         case O_CREATED: o->created = a; break;
         case O_NOTES: o->notes = a; break;
+        case O_DEFENSE: o->defense = a; break;
         case O_JSON: o->json = 1; break;
         case O_HELP: help(stdout); return 0;
         default: help(stderr); return 2;
@@ -346,6 +363,7 @@ static int train(train_opts *o)
     int rc = 1;
     tg_sample_set all = {0}, parts[3] = {{0}};
     tg_model *m = NULL;
+    tg_defense_state *dstate = NULL;
     tg_pipeline *p = NULL;
     float *scores = NULL;
     summary s;
@@ -418,8 +436,12 @@ static int train(train_opts *o)
     tg_rng_seed(&rng, o->split.seed);
     o->tp.seed = o->split.seed;
     char settings[256];
-    const char *defense = attach_defense(&o->tp, settings, sizeof settings);
-    fprintf(stderr, "defense: %s\n", defense);
+    const char *defense = attach_defense(o, &cfg, &dstate, settings, sizeof settings);
+    if (!defense) {
+        rc = 2;
+        goto out;
+    }
+    fprintf(stderr, "defense: %s (%s)\n", defense, settings);
     if (tg_net_init(m->net, &rng) != TG_OK || tg_model_pipeline(m, o->tp.batch_size, &p) != TG_OK) {
         cli_error("train", 1, "%s", tg_last_error());
         goto out;
@@ -493,6 +515,7 @@ static int train(train_opts *o)
         print_json(o, m, &s);
     rc = 0;
 out:
+    tg_defense_destroy(dstate);
     free(scores);
     tg_eval_report_destroy(&s.test);
     tg_pipeline_destroy(p);

@@ -19,7 +19,7 @@ train() {
     --created 2026-01-01T00:00:00Z "$@"
 }
 train --out a.tgm --json >a.json 2>a.err || { cat a.err; fail "train a"; }
-grep -q '^defense: none' a.err || fail "train prints the defense"
+grep -q "^defense: none" a.err || fail "train prints the defense"
 grep -q '^epoch 3/3 ' a.err || fail "plain per-epoch progress lines when not on a terminal"
 [ "$(json a.json "d['command']")" = train ] || fail "train JSON command"
 [ "$(json a.json "d['synthetic']")" = True ] || fail "phantom data marks the model synthetic"
@@ -66,6 +66,16 @@ cp a.tgm bad.tgm && printf 'X' | dd of=bad.tgm bs=1 seek=200 conv=notrunc 2>/dev
 [ $rc -eq 2 ] && grep -q -- '--out' err || fail "missing --out: rc $rc"
 "$tg" eval a.tgm >/dev/null 2>&1; [ $? -eq 2 ] || fail "eval without DIR"
 "$tg" eval a.tgm data --group-by nonsense >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad --group-by"
+set -e
+
+# Adversarial training (WBAD stage 2) through --defense; its settings reach the model file.
+train --out at.tgm --json --defense pgd-at:eps=0.01,steps=2 >at.json 2>at.err || { cat at.err; fail "train pgd-at"; }
+[ "$(json at.json "d['model']['defense']")" = pgd-at ] || fail "defense name in the JSON"
+grep -q "eps=0.01 (0.2 °C)" at.err || fail "defense settings in °C"
+"$tg" eval at.tgm data 2>/dev/null | grep -q "defense pgd-at" || fail "eval shows the defense"
+set +e
+train --out x.tgm --defense bogus >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown defense must exit 2"
+train --out x.tgm --defense pgd-at:eps=7 >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad defense value must exit 2"
 set -e
 
 # The shipped demo model loads and evaluates (on its own grid, from its model file).
