@@ -133,7 +133,12 @@ static void defense_text(const tg_model *m, const tg_detector *d, int enabled, c
                      pc->feat_wavelet, pc->feat_level);
     if (k < 0 || (size_t)k >= size)
         return;
-    if (enabled)
+    if (enabled && d->calibrated)
+        snprintf(buf + k, size - (size_t)k,
+                 "detector: feature squeezing [%s], flag when score > %g (calibrated for %.0f%% false positives "
+                 "on clean validation data)",
+                 sq, d->threshold, 100.0 * d->target_fpr);
+    else if (enabled)
         snprintf(buf + k, size - (size_t)k,
                  "detector: feature squeezing [%s], flag when score > %g (threshold UNCALIBRATED: node setting, "
                  "not calibrated on clean data)",
@@ -185,9 +190,15 @@ static tg_status score_breasts(tg_node_model *nm, view_in *v, int nv, const tg_n
     }
     if (st != TG_OK)
         goto done;
-    tg_detector det;
-    tg_detector_default(&det);
-    det.threshold = cfg->detector_threshold;
+    /* The model file carries the detector calibrated on clean validation data; a configured
+     * DetectorThreshold overrides its threshold (and the SR then says it is not calibrated). */
+    tg_detector det = m->detector;
+    if (cfg->detector_threshold >= 0.0) {
+        det.threshold = cfg->detector_threshold;
+        det.calibrated = 0;
+    } else if (!det.calibrated) {
+        det.threshold = 0.5;
+    }
     if (cfg->detector_enabled) {
         if ((st = tg_detector_scores(pipe, &det, raw, n_in, scores)) != TG_OK)
             goto done;

@@ -227,7 +227,7 @@ static void defaults(tg_node_config *cfg)
     cfg->series_timeout_s = 120;
     cfg->max_instances = 64;
     cfg->max_pixels = 16L << 20;
-    cfg->detector_threshold = 0.5;
+    cfg->detector_threshold = -1.0; /* use the model's calibrated detector */
 }
 
 static int load_section(const cJSON *root, tg_node_config *cfg, char *why, size_t n)

@@ -65,11 +65,8 @@ static int read_all(const char *path, void **data, size_t *size, char *why, size
 
 void tg_node_preprocess_params(const tg_model *m, tg_preprocess_params *pp)
 {
-    /* The model file will carry its own preprocessing parameters; until then: the defaults on
-     * the model's grid. This is the one line to change. */
-    tg_preprocess_params_default(pp);
-    pp->grid_h = m->pipeline.in_h;
-    pp->grid_w = m->pipeline.in_w;
+    /* the preprocessing the model was trained with, from its file */
+    *pp = m->prep;
 }
 
 /* One prediction on a uniform input at the bottom of the model's range: the model must run

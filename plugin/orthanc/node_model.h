@@ -19,8 +19,8 @@ struct tg_node_model {
 /* Another reference to `m` (non-NULL). */
 tg_node_model *tg_node_model_ref(tg_node_model *m);
 
-/* Preprocessing parameters for model `m`: the defaults on the model's grid (until the model
- * file carries its own; this is the one place that changes then). */
+/* Preprocessing parameters for model `m`: the ones its file carries (training, evaluation and
+ * the node preprocess identically). */
 void tg_node_preprocess_params(const tg_model *m, tg_preprocess_params *pp);
 
 #endif
