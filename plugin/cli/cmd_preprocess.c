@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "thermoguard/collection.h"
 #include "thermoguard/dataset.h"
 #include "thermoguard/dicom.h"
 #include "thermoguard/preprocess.h"
@@ -36,25 +37,6 @@ static void help(FILE *out)
             "  --help           this text\n");
 }
 
-static int has_suffix(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && !strcasecmp(s + n - m, suffix);
-}
-
-/* A DICOM file: .dcm suffix or the "DICM" magic at offset 128. */
-static int is_dicom(const char *path)
-{
-    if (has_suffix(path, ".dcm"))
-        return 1;
-    FILE *f = fopen(path, "rb");
-    char magic[4] = {0};
-    int yes = f && fseek(f, 128, SEEK_SET) == 0 && fread(magic, 1, 4, f) == 4 && !memcmp(magic, "DICM", 4);
-    if (f)
-        fclose(f);
-    return yes;
-}
-
 static int parse_view(const char *s, tg_view *out)
 {
     for (int v = 0; v < TG_VIEW_COUNT; ++v)
@@ -65,20 +47,6 @@ static int parse_view(const char *s, tg_view *out)
     return -1;
 }
 
-/* View from DICOM ViewPosition text and laterality: lateral/oblique need L or R. */
-static tg_view view_from_meta(const tg_dicom_meta *m)
-{
-    int left = !strcmp(m->laterality, "L"), right = !strcmp(m->laterality, "R");
-    if (left || right) {
-        if (strcasestr(m->view, "OBL"))
-            return left ? TG_VIEW_OBLIQUE_LEFT : TG_VIEW_OBLIQUE_RIGHT;
-        if (strcasestr(m->view, "LAT"))
-            return left ? TG_VIEW_LATERAL_LEFT : TG_VIEW_LATERAL_RIGHT;
-    }
-    return TG_VIEW_FRONTAL;
-}
-
-/* Writes channel `c` of `img` to <dir>/<stem>_<what>.<ext>. Returns 0 or prints why. */
 static int write_plane(const char *dir, const char *stem, const char *what, const tg_image *img, int c,
                        int png, double lo, double hi)
 {
@@ -140,29 +108,14 @@ int cmd_preprocess(int argc, char **argv)
     const char *in = argv[optind];
     tg_image img = {0};
     int has_temperature = 1;
-    tg_status st;
-    if (is_dicom(in)) {
-        tg_dicom_meta meta;
-        st = tg_dicom_read_file(in, NULL, &img, &meta);
-        if (st == TG_OK) {
-            has_temperature = meta.has_temperature;
-            if (!view_arg)
-                view = view_from_meta(&meta);
-        }
-    } else if (has_suffix(in, ".txt")) {
-        tg_textmatrix_opts mopts;
-        tg_textmatrix_opts_default(&mopts);
-        mopts.any_size = 1;
-        st = tg_textmatrix_read_file(in, &mopts, &img, NULL);
-    } else {
-        st = tg_image_read_file(in, &img, &has_temperature);
-    }
+    tg_view hint = TG_VIEW_COUNT;
+    tg_status st = tg_thermogram_read(in, &img, &has_temperature, &hint);
+    if (st == TG_OK && !view_arg && hint != TG_VIEW_COUNT)
+        view = hint;
     if (st != TG_OK)
         return cli_error("preprocess", 1, "%s", tg_last_error());
-    /* A multi-frame instance: the first frame is the view. */
-    tg_image frame = {1, img.h, img.w, img.data};
     tg_preprocess_result res;
-    st = tg_preprocess_view(&frame, view, &params, &res);
+    st = tg_preprocess_view(&img, view, &params, &res);
     if (st != TG_OK) {
         tg_image_destroy(&img);
         return cli_error("preprocess", 1, "%s: %s", in, tg_last_error());
