@@ -22,7 +22,7 @@ echo "== tests (default suite) =="
 ctest --test-dir build --output-on-failure -j "$jobs" -LE 'slow|fuzz|load|browser|sanitize'
 
 echo "== tests under AddressSanitizer + UBSan (core, dicom, cli) =="
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTG_SANITIZE=ON >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTG_SANITIZE=ON >/dev/null
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -145,7 +145,7 @@ TEST(Defense, DefaultsPassTheCheckAndBadValuesAreRefused)
         {TG_DEFENSE_MART, [](tg_defense_params *d) { d->prob = 0.5; }, TG_ERR_ARG},
         {TG_DEFENSE_TRADES, [](tg_defense_params *d) { d->mix = 0.5; }, TG_ERR_ARG},
         {TG_DEFENSE_TRADES, [](tg_defense_params *d) { d->beta = INFINITY; }, TG_ERR_RANGE},
-        {(tg_defense_kind)9, [](tg_defense_params *) {}, TG_ERR_ARG},
+        {(tg_defense_kind)7, [](tg_defense_params *) {}, TG_ERR_ARG}, // not a kind, yet inside the C++ enum range
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         tg_defense_params d = tg_defense_params_default(bad[i].kind);
