@@ -9,6 +9,12 @@
 #include "audit_internal.h"
 
 static const char *const colours[] = {"#1b6ca8", "#d1495b", "#edae49", "#00798c", "#6a4c93", "#30638e"};
+/* Whether attack k belongs to threat t (black-box: Square only; Square only there). */
+static int applies(const tg_audit_config *c, int t, int k)
+{
+    return (c->threats[t] == TG_THREAT_BLACKBOX) == (c->attacks[k].params.kind == TG_ATTACK_SQUARE);
+}
+
 enum { PW = 520, PH = 300, ML = 56, MR = 16, MT = 28, MB = 44 };
 
 static const char *css =
@@ -83,7 +89,7 @@ static void plot_accuracy(tg_sbuf *b, const tg_audit *a, const tg_audit_summary 
              s->has_labels ? "robust accuracy" : "share not flipped", 0, x1, 0, 1);
     int line = 0;
     for (int k = 0; k < c->n_attacks; k++) {
-        if (!s->points[tg_audit_cell_index(c, t, 0, k)].run && k)
+        if (!applies(c, t, k))
             continue;
         const char *col = colours[line % 6];
         tg_sb_printf(b, "<polyline class=\"series\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", col);
@@ -105,7 +111,7 @@ static void plot_accuracy(tg_sbuf *b, const tg_audit *a, const tg_audit_summary 
                          xx, sy(lo, 0, 1), xx, sy(hi, 0, 1), col);
         }
         char lab[64];
-        snprintf(lab, sizeof lab, "%s%s", k ? "\xe2\x80\xa6 + " : "", c->attacks[k].label);
+        snprintf(lab, sizeof lab, "%s%s", line ? "\xe2\x80\xa6 + " : "", c->attacks[k].label);
         svg_legend(b, line++, lab);
     }
     tg_sb_puts(b, "</svg>");
@@ -297,7 +303,7 @@ static void points_table(tg_sbuf *b, const tg_audit *a, const tg_audit_summary *
                   "<th>survive quant.</th><th>detected</th></tr>");
     for (size_t i = 0; i < s->n_points; i++) {
         const tg_audit_point *p = &s->points[i];
-        if (!p->run && p->attack)
+        if (!applies(c, p->threat, p->attack))
             continue;
         tg_sb_printf(b, "<tr><td class=\"l\">%s</td><td>%.4g</td><td class=\"l\">", tg_threat_name(c->threats[p->threat]),
                      tg_audit_budget_c(a, p->budget));
