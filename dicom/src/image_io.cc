@@ -2,7 +2,12 @@
  * factory registration: only these three formats are accepted). Such files carry no
  * temperature scale, so the reader always returns intensity in [0,1].
  * SPDX-License-Identifier: GPL-3.0-or-later */
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <cmath>
 #include <cstdio>
 #include <exception>
@@ -167,6 +172,74 @@ tg_status tg_image_write_png(const char *path, const tg_image *img, int channel,
         return tg_fail(TG_ERR_NOMEM, "%s: out of memory", path);
     }
     return TG_OK;
+}
+
+tg_status tg_image_encode_png(const tg_image *img, int channel, double lo, double hi, uint8_t **data, size_t *size)
+{
+    if (!img || !img->data || img->h < 1 || img->w < 1 || !data || !size)
+        return tg_fail(TG_ERR_ARG, "png encode: empty image or NULL output");
+    *data = nullptr;
+    *size = 0;
+    if (channel < 0 || channel >= img->c)
+        return tg_fail(TG_ERR_ARG, "png encode: channel %d outside 0..%d", channel, img->c - 1);
+    if (!std::isfinite(lo) || !std::isfinite(hi) || !(lo < hi))
+        return tg_fail(TG_ERR_ARG, "png encode: range %g..%g must be finite with lo < hi", lo, hi);
+    const float *src = tg_image_channel(img, channel);
+    size_t n = static_cast<size_t>(img->h) * img->w;
+    for (size_t i = 0; i < n; ++i)
+        if (!std::isfinite(src[i]))
+            return tg_fail(TG_ERR_NONFINITE, "png encode: non-finite pixel %zu", i);
+    char path[] = "/tmp/thermoguard_png_XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return tg_fail(TG_ERR_IO, "png encode: cannot create a temporary file: %s", std::strerror(errno));
+    close(fd);
+    tg_status st = TG_OK;
+    try {
+        using BImage = itk::Image<unsigned char, 2>;
+        auto u = BImage::New();
+        BImage::SizeType sz;
+        sz[0] = static_cast<itk::SizeValueType>(img->w);
+        sz[1] = static_cast<itk::SizeValueType>(img->h);
+        u->SetRegions(sz);
+        u->Allocate();
+        unsigned char *dst = u->GetBufferPointer();
+        for (size_t i = 0; i < n; ++i) {
+            double v = (src[i] - lo) / (hi - lo);
+            dst[i] = static_cast<unsigned char>(std::lround(std::clamp(v, 0.0, 1.0) * 255.0));
+        }
+        auto writer = itk::ImageFileWriter<BImage>::New();
+        writer->SetFileName(path);
+        writer->SetImageIO(itk::PNGImageIO::New());
+        writer->SetInput(u);
+        writer->Update();
+    } catch (const itk::ExceptionObject &e) {
+        st = tg_fail(TG_ERR_IO, "png encode: ITK failed: %s", e.GetDescription());
+    } catch (const std::bad_alloc &) {
+        st = tg_fail(TG_ERR_NOMEM, "png encode: out of memory");
+    }
+    FILE *f = st == TG_OK ? std::fopen(path, "rb") : nullptr;
+    if (st == TG_OK && !f)
+        st = tg_fail(TG_ERR_IO, "png encode: cannot reopen %s", path);
+    if (f) {
+        std::fseek(f, 0, SEEK_END);
+        long len = std::ftell(f);
+        std::fseek(f, 0, SEEK_SET);
+        uint8_t *buf = len > 0 ? static_cast<uint8_t *>(std::malloc(static_cast<size_t>(len))) : nullptr;
+        if (!buf)
+            st = tg_fail(TG_ERR_NOMEM, "png encode: out of memory");
+        else if (std::fread(buf, 1, static_cast<size_t>(len), f) != static_cast<size_t>(len))
+            st = tg_fail(TG_ERR_IO, "png encode: short read of %s", path);
+        if (st == TG_OK) {
+            *data = buf;
+            *size = static_cast<size_t>(len);
+        } else {
+            std::free(buf);
+        }
+        std::fclose(f);
+    }
+    std::remove(path);
+    return st;
 }
 
 } // extern "C"

@@ -28,6 +28,9 @@ int cmd_train(int argc, char **argv);
 /* `thermoguard eval`: a model on a views.csv collection -> metrics (text or JSON). */
 int cmd_eval(int argc, char **argv);
 
+/* `thermoguard audit`: robustness audit of a model on a collection -> audit.json, report.html. */
+int cmd_audit(int argc, char **argv);
+
 /* Prints "thermoguard <cmd>: <message>" to stderr; returns `code`. */
 int cli_error(const char *cmd, int code, const char *fmt, ...)
 #if defined(__GNUC__)

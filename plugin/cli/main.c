@@ -17,6 +17,7 @@ static const struct {
     {"preprocess", cmd_preprocess, "write one view's per-breast model inputs for inspection"},
     {"train", cmd_train, "train a model on a views.csv collection (patient-level split)"},
     {"eval", cmd_eval, "evaluate a model on a views.csv collection"},
+    {"audit", cmd_audit, "robustness audit of a model: JSON data and an HTML report"},
 };
 
 static void usage(FILE *out)

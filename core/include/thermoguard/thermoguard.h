@@ -24,6 +24,7 @@
 #include "thermoguard/defense.h"
 #include "thermoguard/robustness.h"
 #include "thermoguard/preprocess_params.h"
+#include "thermoguard/audit.h"
 
 #define TG_VERSION_STRING "0.1.0"
 

@@ -27,6 +27,9 @@
 #ifndef THERMOGUARD_PREPROCESS_H
 #define THERMOGUARD_PREPROCESS_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "thermoguard/dataset.h"
 #include "thermoguard/image.h"
 #include "thermoguard/preprocess_params.h"
@@ -95,6 +98,12 @@ tg_status tg_image_read_file(const char *path, tg_image *out, int *has_temperatu
  * TG_ERR_NONFINITE for NaN/Inf, TG_ERR_IO on write failure. */
 tg_status tg_image_write_png(const char *path, const tg_image *img, int channel, double lo,
                              double hi);
+
+/* Encodes channel `channel` of `img` as an 8-bit grey PNG in memory, mapping [lo, hi] linearly
+ * to 0..255 (clipped): *data (malloc'd, free() it) of *size bytes, for inline report images.
+ * ITK writes through a private temporary file. Errors as tg_image_write_png, TG_ERR_NOMEM. */
+tg_status tg_image_encode_png(const tg_image *img, int channel, double lo, double hi, uint8_t **data,
+                              size_t *size);
 
 #ifdef __cplusplus
 }
