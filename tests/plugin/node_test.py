@@ -336,7 +336,7 @@ def main():
           % (e2e_seconds, e2e_stats["LatencySeconds"]["Mean"], e2e_stats["LatencySeconds"]["Max"],
              e2e_stats["Counters"]["Analysed"], model_stats["LatencySeconds"]["Mean"],
              model_stats["LatencySeconds"]["Max"], model_stats["Counters"]["Analysed"],
-             model_stats["AnalysisSecondsTotal"]["Decode"], model_stats["AnalysisSecondsTotal"]["Model"],
+             model_stats["AnalysisSecondsTotal"]["Decode"] + model_stats["AnalysisSecondsTotal"]["Preprocess"], model_stats["AnalysisSecondsTotal"]["Model"],
              model_stats["AnalysisSecondsTotal"]["SRWrite"], model_seconds, time.time() - t_start), flush=True)
     stop_orthanc()
 
