@@ -297,6 +297,7 @@ static int take_instance(const tg_node_instance *in, int i, const tg_dicom_limit
     tg_status rs = in->data && in->size ? tg_dicom_read_buffer(in->data, in->size, name, lim, &img, meta)
                                         : tg_fail(TG_ERR_FORMAT, "%s: empty instance", name);
     if (rs == TG_OK && m) {
+        double tp = now_s();
         if (meta->has_temperature != m->pipeline.has_temperature) {
             rs = tg_fail(TG_ERR_FORMAT, "%s: pixels are %s but the model takes %s", name,
                          meta->has_temperature ? "degrees Celsius" : "intensities",
@@ -312,6 +313,7 @@ static int take_instance(const tg_node_instance *in, int i, const tg_dicom_limit
                 rs = tg_fail(rs, "%s: preprocessing (%s view): %s", name, tg_view_name(v->view), why);
             }
         }
+        out->seconds_preprocess += now_s() - tp;
     }
     tg_image_destroy(&img);
     if (rs != TG_OK) {
@@ -440,7 +442,7 @@ tg_status tg_node_analyze_series(const tg_node_instance *inst, int n, const tg_n
         if (breasts[i].probability > out->verdict)
             out->verdict = breasts[i].probability;
     }
-    out->seconds_decode = t1 - t0;
+    out->seconds_decode = t1 - t0 - out->seconds_preprocess;
     out->seconds_model = t2 - t1;
     out->seconds_sr = now_s() - t2;
 done:

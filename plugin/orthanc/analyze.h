@@ -90,7 +90,9 @@ typedef struct tg_node_result {
     char sr_uid[TG_DICOM_UID_SIZE];
     void *sr_data;              /* the SR file, malloc'd; release with tg_node_result_clear */
     size_t sr_size;
-    double seconds_decode, seconds_model, seconds_sr; /* time split of this call (decode includes preprocess) */
+    /* time split of this call: DICOM decode, preprocessing (segmentation, normalisation), model +
+     * detector (or placeholder scoring), SR writing */
+    double seconds_decode, seconds_preprocess, seconds_model, seconds_sr;
 } tg_node_result;
 
 /* Reads every instance (bad or over-limit ones are reported via on_reject and skipped), scores

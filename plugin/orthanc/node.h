@@ -91,7 +91,7 @@ typedef struct tg_node_counters {
     long queued, deferred, duplicates, analysed, sr_created, skipped_current, ignored, failed,
         bad_instances, forward_failed;
     double last_latency_s, max_latency_s, sum_latency_s;
-    double sum_decode_s, sum_model_s, sum_sr_s;
+    double sum_decode_s, sum_preprocess_s, sum_model_s, sum_sr_s, sum_fetch_s, sum_store_s;
 } tg_node_counters;
 
 extern OrthancPluginContext *tg_ctx;

@@ -133,9 +133,12 @@ static OrthancPluginErrorCode on_status(OrthancPluginRestOutput *out, const char
     cJSON_AddNumberToObject(l, "Max", c.max_latency_s);
     cJSON_AddNumberToObject(l, "Mean", c.analysed ? c.sum_latency_s / (double)c.analysed : 0.0);
     cJSON *t = cJSON_AddObjectToObject(j, "AnalysisSecondsTotal");
+    cJSON_AddNumberToObject(t, "Fetch", c.sum_fetch_s);
     cJSON_AddNumberToObject(t, "Decode", c.sum_decode_s);
+    cJSON_AddNumberToObject(t, "Preprocess", c.sum_preprocess_s);
     cJSON_AddNumberToObject(t, "Model", c.sum_model_s);
     cJSON_AddNumberToObject(t, "SRWrite", c.sum_sr_s);
+    cJSON_AddNumberToObject(t, "Store", c.sum_store_s);
     char *ff = tg_forward_failures_json();
     cJSON *ffj = ff ? cJSON_Parse(ff) : NULL;
     free(ff);

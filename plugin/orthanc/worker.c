@@ -234,8 +234,14 @@ static void record_failure(const char *series, const char *prev_sr, const char *
     cJSON_Delete(r);
 }
 
+/* Per-series timing (seconds): REST fetch of the instances, decode, preprocess, model, SR writing,
+ * POST of the SR; latency = from the StableSeries event (first queued) to the SR stored. */
+typedef struct timing {
+    double fetch, store, latency;
+} timing;
+
 static char *result_json(const tg_node_result *res, const char *key, const char *sr_id, const char *sr_series,
-                         const char *pred, cJSON *rejected, double seconds)
+                         const char *pred, cJSON *rejected, double seconds, const timing *tm)
 {
     cJSON *r = cJSON_CreateObject();
     cJSON_AddStringToObject(r, "Status", "done");
@@ -272,6 +278,14 @@ static char *result_json(const tg_node_result *res, const char *key, const char 
     if (pred && *pred)
         cJSON_AddStringToObject(r, "Predecessor", pred);
     cJSON_AddNumberToObject(r, "Seconds", seconds);
+    cJSON_AddNumberToObject(r, "LatencySeconds", tm->latency);
+    cJSON *t = cJSON_AddObjectToObject(r, "Timing");
+    cJSON_AddNumberToObject(t, "Fetch", tm->fetch);
+    cJSON_AddNumberToObject(t, "Decode", res->seconds_decode);
+    cJSON_AddNumberToObject(t, "Preprocess", res->seconds_preprocess);
+    cJSON_AddNumberToObject(t, "Model", res->seconds_model);
+    cJSON_AddNumberToObject(t, "SRWrite", res->seconds_sr);
+    cJSON_AddNumberToObject(t, "Store", tm->store);
     char *text = cJSON_PrintUnformatted(r);
     cJSON_Delete(r);
     return text;
@@ -352,6 +366,8 @@ static void process_series(const tg_work *w)
         goto out;
     }
 
+    timing tm = {0, 0, 0};
+    double tf = tg_now();
     fetch_instances(inst, bufs, n);
     tg_node_instance pred = {prev_sr, NULL, 0};
     if (prev_sr[0]) {
@@ -362,6 +378,7 @@ static void process_series(const tg_work *w)
             pred.size = pred_buf.size;
         }
     }
+    tm.fetch = tg_now() - tf;
     job j = {id, inst, rejected};
     tg_node_analysis_config ac;
     memset(&ac, 0, sizeof ac);
@@ -381,7 +398,10 @@ static void process_series(const tg_work *w)
     }
     TG_COUNT(bad_instances, res.n_rejected);
 
+    double ts = tg_now();
     cJSON *stored = post_json("/instances", res.sr_data, res.sr_size);
+    tm.store = tg_now() - ts;
+    tm.latency = tg_now() - w->enqueued;
     const char *sr_id = json_str(stored, "ID", NULL), *sr_series = json_str(stored, "ParentSeries", NULL);
     if (!*sr_id || !*sr_series) {
         cJSON_Delete(stored);
@@ -391,7 +411,7 @@ static void process_series(const tg_work *w)
     /* Mark our own series first, so its StableSeries event is recognised. */
     int meta_ok = put_metadata(sr_series, TG_META_SOURCE, id) == 0;
     double seconds = tg_now() - t0;
-    char *text = result_json(&res, key, sr_id, sr_series, pred.data ? prev_sr : NULL, rejected, seconds);
+    char *text = result_json(&res, key, sr_id, sr_series, pred.data ? prev_sr : NULL, rejected, seconds, &tm);
     meta_ok &= text && put_metadata(id, TG_META_RESULT, text) == 0;
     meta_ok &= put_metadata(id, TG_META_KEY, key) == 0;
     free(text);
@@ -412,6 +432,9 @@ static void process_series(const tg_work *w)
         tg_stats.max_latency_s = latency;
     tg_stats.sum_latency_s += latency;
     tg_stats.sum_decode_s += res.seconds_decode;
+    tg_stats.sum_preprocess_s += res.seconds_preprocess;
+    tg_stats.sum_fetch_s += tm.fetch;
+    tg_stats.sum_store_s += tm.store;
     tg_stats.sum_model_s += res.seconds_model;
     tg_stats.sum_sr_s += res.seconds_sr;
     tg_stats_unlock();

@@ -19,207 +19,77 @@ under load. Phase 4: a pinned hash that does not match -> plugin disabled. Ortha
 /system throughout and is always killed at the end.
 """
 import copy
-import ctypes
 import hashlib
 import json
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
 
 import pydicom
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import orthanc_harness as H  # noqa: E402
+from orthanc_harness import check, fail, failures  # noqa: E402,F401
+
 PLUGIN, CLI, PHANTOM, SNIPPET, CHECK_SR, HELPER = (os.path.abspath(a) for a in sys.argv[1:7])
 TMP = tempfile.mkdtemp(prefix="tg_node_test_")
-orthanc = None
+node = None       # the running H.Orthanc
 log_path = None
-http_port = None
-failures = []
-
-
-def fail(msg):
-    print("FAIL:", msg, flush=True)
-    failures.append(msg)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
-    return cond
-
-
-def die_with_parent():
-    """Orthanc gets SIGKILL if this runner dies (e.g. killed by a ctest timeout)."""
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-def on_signal(signum, frame):
-    raise SystemExit("interrupted by signal %d" % signum)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http(method, path, body=None, timeout=10):
-    """Returns (status, parsed JSON or raw bytes)."""
-    data = body if isinstance(body, (bytes, type(None))) else body.encode()
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (http_port, path), data=data, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            status, raw = r.status, r.read()
-    except urllib.error.HTTPError as e:
-        status, raw = e.code, e.read()
-    try:
-        return status, json.loads(raw)
-    except ValueError:
-        return status, raw
+    return node.http(method, path, body, timeout)
 
 
 def system_ok(where):
-    status, body = http("GET", "/system")
-    return check(status == 200 and isinstance(body, dict) and "Version" in body, "/system not answering " + where)
+    return node.system_ok(where)
 
 
 def start_orthanc(name, section):
     """Starts Orthanc on fresh random ports with the snippet (optionally with its section replaced)."""
-    global orthanc, log_path, http_port, dicom_port
-    conf_dir = os.path.join(TMP, "conf-" + name)
-    os.makedirs(conf_dir)
-    snippet = json.load(open(SNIPPET))
-    if section is not None:
-        snippet["ThermoGuard"] = section
-    json.dump(snippet, open(os.path.join(conf_dir, "thermoguard.json"), "w"), indent=1)
-    http_port, dicom_port = free_port(), free_port()
-    json.dump({
-        "Name": "ThermoGuardTest", "HttpPort": http_port, "DicomPort": dicom_port, "DicomAet": "TGNODE",
-        "RemoteAccessAllowed": False, "AuthenticationEnabled": False, "HttpDescribeErrors": True,
-        "StableAge": 1, "SaveJobs": False, "StorageDirectory": os.path.join(TMP, "storage"),
-        "IndexDirectory": os.path.join(TMP, "storage"), "Plugins": [PLUGIN],
-        "DicomAlwaysAllowStore": False, "DicomCheckModalityHost": True,
-        "DicomModalities": {"tester": ["TGTEST", "127.0.0.1", free_port()]},
-        "HttpServerEnabled": True, "MetricsEnabled": True,
-    }, open(os.path.join(conf_dir, "orthanc.json"), "w"), indent=1)
-    log_path = os.path.join(TMP, "orthanc-%s.log" % name)
-    orthanc = subprocess.Popen(["Orthanc", "--verbose", conf_dir], stdout=open(log_path, "w"),
-                               stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        if orthanc.poll() is not None:
-            raise SystemExit("Orthanc exited at start-up (code %s); log:\n%s" % (orthanc.returncode, open(log_path).read()))
-        try:
-            if http("GET", "/system", timeout=1)[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("Orthanc did not answer within 30 s")
+    global node, log_path
+    node = H.Orthanc(TMP, PLUGIN, SNIPPET, name, section=section)
+    log_path = node.log_path
+    node.start(timeout=30)
 
 
 def stop_orthanc():
-    global orthanc
-    if orthanc and orthanc.poll() is None:
-        orthanc.send_signal(signal.SIGTERM)
-        try:
-            orthanc.wait(timeout=20)
-            check(orthanc.returncode == 0, "Orthanc exited with code %s on SIGTERM (crash at shutdown?)"
-                  % orthanc.returncode)
-        except subprocess.TimeoutExpired:
-            fail("Orthanc did not stop within 20 s of SIGTERM (plugin hang?)")
-            os.killpg(orthanc.pid, signal.SIGKILL)
-            orthanc.wait()
-    orthanc = None
+    node.stop(timeout=20)
 
 
 def make_series(name, patient, modality="TG"):
-    """Dicomizes the 4 phantom views of `patient` as one series; returns the file paths."""
-    d = os.path.join(TMP, name)
-    os.makedirs(d)
-    out = subprocess.run([PHANTOM, d, str(patient)], check=True, capture_output=True, text=True).stdout
-    study, series = "2.25.%d" % uuid.uuid4().int, "2.25.%d" % uuid.uuid4().int
-    files = []
-    for line in out.split("\n"):
-        if not line.strip():
-            continue
-        path, lat, view = line.split()
-        dcm = path[:-4] + ".dcm"
-        subprocess.run([CLI, "dicomize", "--patient-id", "SYN-%05d" % patient, "--patient-name", "Synthetic^Test",
-                        "--laterality", lat, "--view", view, "--study-uid", study, "--series-uid", series,
-                        "--study-date", "20240301", "--study-time", "093000", "--out", dcm, path],
-                       check=True, capture_output=True)
-        files.append(dcm)
-    if modality != "TG":
-        for f in files:
-            ds = pydicom.dcmread(f)
-            ds.Modality = modality
-            ds.save_as(f)
-    return files
+    return H.make_series(TMP, PHANTOM, CLI, name, patient, modality)
 
 
 def storescu(files):
-    r = subprocess.run(["storescu", "-aet", "TGTEST", "-aec", "TGNODE", "127.0.0.1", str(dicom_port)] + files,
-                       capture_output=True, text=True, timeout=60)
-    check(r.returncode == 0, "storescu failed: %s" % r.stderr[-500:])
+    node.storescu(files, timeout=60)
 
 
 def series_id(path):
-    uid = pydicom.dcmread(path, stop_before_pixels=True).SeriesInstanceUID
-    status, body = http("POST", "/tools/lookup", uid)
-    ids = [e["ID"] for e in body if e.get("Type") == "Series"] if status == 200 else []
-    return ids[0] if ids else None
+    return node.series_id(path)
 
 
 def wait_result(sid, timeout=60, predicate=lambda r: True):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        status, body = http("GET", "/thermoguard/series/%s/result" % sid)
-        if status == 200 and body.get("Status") in ("done", "failed") and "Pending" not in body and predicate(body):
-            return body
-        time.sleep(0.25)
-    return None
+    return node.wait_result(sid, timeout, predicate)
 
 
 def wait_idle(timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        q = http("GET", "/thermoguard/status")[1]["Queue"]
-        if q["Depth"] == 0 and q["Running"] == 0 and q["Deferred"] == 0:
-            return True
-        time.sleep(0.25)
-    return False
+    return node.wait_idle(timeout)
 
 
 def sr_series_in_study(sid):
-    study = http("GET", "/series/%s" % sid)[1]["ParentStudy"]
-    return [s for s in http("GET", "/studies/%s/series" % study)[1] if s["MainDicomTags"].get("Modality") == "SR"]
+    return node.sr_series_in_study(sid)
 
 
 def fetch(instance_id, name):
-    status, raw = http("GET", "/instances/%s/file" % instance_id)
-    path = os.path.join(TMP, name)
-    open(path, "wb").write(raw)
-    return path
+    return node.fetch(instance_id, os.path.join(TMP, name))
 
 
 def validate_sr(sr_path, sources, expect):
-    out = subprocess.run(["dciodvfy", sr_path], capture_output=True, text=True).stderr
-    errors = [l for l in out.splitlines() if "Error" in l]
-    check(not errors, "dciodvfy errors in the SR: %s" % errors[:5])
-    out = subprocess.run(["dcentvfy"] + sources + [sr_path], capture_output=True, text=True)
-    errors = [l for l in (out.stdout + out.stderr).splitlines() if "Error" in l]
-    check(not errors, "dcentvfy errors: %s" % errors[:5])
-    r = subprocess.run(["/usr/bin/python3", CHECK_SR, sr_path, "result", expect] + sources,
-                       capture_output=True, text=True)
-    check(r.returncode == 0, "SR content check: %s" % r.stdout[-800:])
+    H.validate_sr(sr_path, sources, expect, CHECK_SR)
 
 
 def main():
@@ -466,25 +336,16 @@ def main():
           % (e2e_seconds, e2e_stats["LatencySeconds"]["Mean"], e2e_stats["LatencySeconds"]["Max"],
              e2e_stats["Counters"]["Analysed"], model_stats["LatencySeconds"]["Mean"],
              model_stats["LatencySeconds"]["Max"], model_stats["Counters"]["Analysed"],
-             model_stats["AnalysisSecondsTotal"]["Decode"], model_stats["AnalysisSecondsTotal"]["Model"],
+             model_stats["AnalysisSecondsTotal"]["Decode"] + model_stats["AnalysisSecondsTotal"]["Preprocess"], model_stats["AnalysisSecondsTotal"]["Model"],
              model_stats["AnalysisSecondsTotal"]["SRWrite"], model_seconds, time.time() - t_start), flush=True)
     stop_orthanc()
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    H.install_signal_handlers()
     try:
         main()
     except SystemExit as e:
         fail(str(e))
     finally:
-        if orthanc and orthanc.poll() is None:
-            os.killpg(orthanc.pid, signal.SIGKILL)
-            orthanc.wait()
-        if failures and log_path and os.path.exists(log_path):
-            print("---- tail of the Orthanc log ----")
-            print("".join(open(log_path).readlines()[-40:]))
-        shutil.rmtree(TMP, ignore_errors=True)
-    print("FAIL (%d)" % len(failures) if failures else "PASS")
-    sys.exit(1 if failures else 0)
+        H.finish(TMP, [node])
