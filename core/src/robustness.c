@@ -117,7 +117,7 @@ tg_status tg_robustness_run(tg_pipeline *target, tg_pipeline *source, const tg_d
             int ok_adv = argmax(probs + (size_t)b * (size_t)K, K) == y[b];
             c.n++;
             c.clean_correct += (size_t)ok_clean;
-            c.robust_correct += (size_t)ok_adv;
+            c.robust_correct += (size_t)(ok_clean && ok_adv); /* wrong when clean = wrong under attack */
             if (det)
                 det_flag_clean += sc_clean[b] > det->threshold;
             if (ok_clean && !ok_adv) {

@@ -31,6 +31,10 @@ int cmd_eval(int argc, char **argv);
 /* `thermoguard audit`: robustness audit of a model on a collection -> audit.json, report.html. */
 int cmd_audit(int argc, char **argv);
 
+/* `thermoguard robustness`: models under attack on a collection's held-out split -> the
+ * transfer / adaptive / black-box robustness table (text, JSON, CSV). */
+int cmd_robustness(int argc, char **argv);
+
 /* Prints "thermoguard <cmd>: <message>" to stderr; returns `code`. */
 int cli_error(const char *cmd, int code, const char *fmt, ...)
 #if defined(__GNUC__)

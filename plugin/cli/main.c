@@ -18,13 +18,14 @@ static const struct {
     {"train", cmd_train, "train a model on a views.csv collection (patient-level split)"},
     {"eval", cmd_eval, "evaluate a model on a views.csv collection"},
     {"audit", cmd_audit, "robustness audit of a model: JSON data and an HTML report"},
+    {"robustness", cmd_robustness, "robustness table under transfer, adaptive and black-box attacks"},
 };
 
 static void usage(FILE *out)
 {
     fprintf(out, "usage: thermoguard <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; ++i)
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'thermoguard <command> --help' describes a command. Research use only.\n");
 }
 
