@@ -13,7 +13,7 @@
 /* `thermoguard dicomize`: °C text matrices -> a DICOM thermography series. */
 int cmd_dicomize(int argc, char **argv);
 
-/* `thermoguard analyze`: thermogram DICOM files -> result SR (placeholder until a model exists). */
+/* `thermoguard analyze`: thermogram DICOM files -> model result (placeholder without --model) -> result SR. */
 int cmd_analyze(int argc, char **argv);
 
 /* `thermoguard synth`: the synthetic phantom as °C text matrices (+ DICOM), labels, views. */

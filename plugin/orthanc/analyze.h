@@ -1,5 +1,7 @@
 /* ThermoGuard node — the analysis step behind one small C interface: instance bytes of one
- * series in, a result and the TID 1500 SR bytes out. Knows nothing about Orthanc.
+ * series in, a result and the TID 1500 SR bytes out. Knows nothing about Orthanc. The analysis
+ * itself (read, preprocess, pair, score, detector, verdict, SR request) is the dicom layer's
+ * tg_analysis_run (thermoguard/analysis.h), shared with `thermoguard analyze`.
  * With a model (model.c: loaded once per model switch, SHA-256 verified, shared read-only by
  * the workers, one pipeline per worker thread) every image is read, preprocessed on the model's
  * grid, scored by the core pipeline and the feature-squeezing detector. Without a configured

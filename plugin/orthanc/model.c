@@ -19,6 +19,7 @@
 
 #include "analyze.h"
 #include "node_model.h"
+#include "thermoguard/analysis.h"
 #include "thermoguard/preprocess.h"
 
 #define MAX_MODEL_BYTES ((size_t)1 << 30)
@@ -146,12 +147,7 @@ tg_node_model *tg_node_model_load(int index, const char *name, const char *path,
     nm->m = m;
     snprintf(nm->config_name, sizeof nm->config_name, "%s", name);
     snprintf(nm->sha256, sizeof nm->sha256, "%s", actual);
-    const tg_model_provenance *p = &m->prov;
-    snprintf(nm->provenance, sizeof nm->provenance,
-             "created %s; training data sha256 %.16s; seed %llu; %d epochs; defense %.100s; adversarial training %.300s%s%.300s",
-             p->created[0] ? p->created : "unknown", p->data_sha256[0] ? p->data_sha256 : "unknown",
-             (unsigned long long)p->seed, p->epochs, p->defense[0] ? p->defense : "none",
-             p->attack_settings[0] ? p->attack_settings : "none", p->notes[0] ? "; " : "", p->notes);
+    tg_analysis_provenance_text(m, nm->provenance, sizeof nm->provenance);
     pthread_mutex_lock(&mu);
     nm->generation = next_generation++;
     pthread_mutex_unlock(&mu);
