@@ -4,6 +4,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <gtest/gtest.h>
 
+#include "phantom_fixture.h"
+
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -47,43 +49,12 @@ struct Model {
 };
 
 // Phantom breast samples (frontal views) of `patients` patients on a 16 x 16 grid.
-struct Data {
-    tg_sample_set all{}, split[3]{};
-    Data(size_t patients, int grid = 16, uint64_t seed = 11)
-    {
-        tg_phantom_opts o;
-        tg_phantom_opts_default(&o);
-        o.seed = seed;
-        o.n_patients = patients;
-        o.views = 1u << TG_VIEW_FRONTAL;
-        EXPECT_EQ(tg_phantom_breast_samples(&o, 0, patients, grid, grid, 1.3, &all), TG_OK) << tg_last_error();
-        tg_split_opts so;
-        tg_split_opts_default(&so);
-        so.val_fraction = 0.2;
-        so.test_fraction = 0.0;
-        so.seed = 2;
-        EXPECT_EQ(tg_sample_set_split(&all, &so, split), TG_OK) << tg_last_error();
-    }
-    ~Data()
-    {
-        tg_sample_set_destroy(&all);
-        for (auto &s : split)
-            tg_sample_set_destroy(&s);
-    }
+// Phantom breast samples of the training tests: 20 % of the patients for validation.
+struct Data : tgfix::PhantomData {
+    Data(size_t patients, int grid = 16, uint64_t seed = 11) : tgfix::PhantomData(patients, grid, 0.2, seed) {}
 };
 
-tg_train_params quick_params(int epochs)
-{
-    tg_train_params t;
-    tg_train_params_default(&t);
-    t.epochs = epochs;
-    t.batch_size = 8;
-    t.seed = 42;
-    t.lr.kind = TG_LR_CONSTANT;
-    t.lr.lr = 3e-3;
-    t.patience = 0;
-    return t;
-}
+tg_train_params quick_params(int epochs) { return tgfix::quick_train_params(epochs); }
 
 // ---- augmentation ----
 
