@@ -19,6 +19,8 @@
 
 #include <gtest/gtest.h>
 
+#include "fixtures.h"
+
 extern "C" {
 #include "thermoguard/attack.h"
 #include "thermoguard/rng.h"
@@ -74,23 +76,9 @@ struct Fixture {
         const float *z;
         ASSERT_EQ(tg_pipeline_forward(pipe, x.data(), batch, nullptr, &z), TG_OK);
         std::vector<double> d(batch);
-        double mean = 0, var = 0;
-        for (int b = 0; b < batch; b++) {
+        for (int b = 0; b < batch; b++)
             d[b] = (double)z[2 * b + 1] - z[2 * b];
-            mean += d[b] / batch;
-        }
-        for (double v : d)
-            var += (v - mean) * (v - mean) / batch;
-        std::sort(d.begin(), d.end());
-        const tg_layer &l = net->layers[net->n_layers - 1];
-        const int F = l.c * l.h * l.w;
-        float *w = net->params + l.param_off, *bias = w + 2 * F;
-        double k = 2.0 / std::sqrt(std::max(var, 1e-20)), bd = (double)bias[1] - bias[0];
-        double med = batch % 2 ? d[batch / 2] : 0.5 * (d[batch / 2 - 1] + d[batch / 2]);
-        for (int i = 0; i < 2 * F; i++)
-            w[i] = (float)(w[i] * k);
-        bias[0] = 0.0f;
-        bias[1] = (float)(-k * (med - bd)) + 1e-3f;
+        tgfix::center_last_layer(net, d);
     }
     ~Fixture()
     {

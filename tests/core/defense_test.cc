@@ -6,7 +6,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <gtest/gtest.h>
 
-#include "phantom_fixture.h"
+#include "fixtures.h"
 
 #include <algorithm>
 #include <cmath>
@@ -24,35 +24,9 @@ namespace {
 
 const int kGrid = 16;
 
-// A pipeline (denoiser off for speed) around a freshly initialised network.
-struct Model {
-    tg_pipeline_config cfg;
-    tg_net *net = nullptr;
-    tg_pipeline *p = nullptr;
-    Model(const char *spec, int max_batch, uint64_t seed = 7)
-    {
-        tg_pipeline_config_default(&cfg);
-        cfg.in_h = cfg.in_w = kGrid;
-        cfg.denoise_on = 0;
-        int c, h, w;
-        EXPECT_EQ(tg_pipeline_feature_shape(&cfg, &c, &h, &w), TG_OK);
-        EXPECT_EQ(tg_net_create(&net, spec, c, h, w), TG_OK) << tg_last_error();
-        tg_rng r;
-        tg_rng_seed(&r, seed);
-        EXPECT_EQ(tg_net_init(net, &r), TG_OK);
-        EXPECT_EQ(tg_pipeline_create(&p, &cfg, net, max_batch), TG_OK) << tg_last_error();
-    }
-    ~Model()
-    {
-        tg_pipeline_destroy(p);
-        tg_net_destroy(net);
-    }
-    std::vector<float> weights() const
-    {
-        std::vector<float> v(net->params, net->params + net->n_params);
-        v.insert(v.end(), net->stats, net->stats + net->n_stats);
-        return v;
-    }
+// A tiny pipeline on the defense tests' grid.
+struct Model : tgfix::TinyModel {
+    Model(const char *spec, int max_batch, uint64_t seed = 7) : tgfix::TinyModel(spec, kGrid, max_batch, seed) {}
 };
 
 // Phantom breast samples of the defense tests: 30 % of the patients for validation.

@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include "fixtures.h"
+
 extern "C" {
 #include "thermoguard/robustness.h"
 #include "thermoguard/rng.h"
@@ -80,21 +82,7 @@ struct Fixture {
             ASSERT_EQ(tg_pipeline_forward(plain, set.raw + (size_t)b * kN, 1, nullptr, &z), TG_OK);
             d[b] = (double)z[1] - z[0];
         }
-        double mean = 0, var = 0;
-        for (double v : d)
-            mean += v / n;
-        for (double v : d)
-            var += (v - mean) * (v - mean) / n;
-        std::sort(d.begin(), d.end());
-        const tg_layer &l = net->layers[net->n_layers - 1];
-        const int F = l.c * l.h * l.w;
-        float *w = net->params + l.param_off, *bias = w + 2 * F;
-        double k = 2.0 / std::sqrt(std::max(var, 1e-20)), bd = (double)bias[1] - bias[0];
-        double med = n % 2 ? d[n / 2] : 0.5 * (d[n / 2 - 1] + d[n / 2]);
-        for (int i = 0; i < 2 * F; i++)
-            w[i] = (float)(w[i] * k);
-        bias[0] = 0.0f;
-        bias[1] = (float)(-k * (med - bd)) + 1e-3f;
+        tgfix::center_last_layer(net, d);
     }
     ~Fixture()
     {

@@ -4,7 +4,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <gtest/gtest.h>
 
-#include "phantom_fixture.h"
+#include "fixtures.h"
 
 #include <cmath>
 #include <cstring>
@@ -17,38 +17,8 @@ namespace {
 
 const char *kSmallNet = "conv(8,3,1,1)-bn-relu-maxpool(2)-conv(8,3,1,1)-bn-relu-gap-dense(2)";
 
-// A pipeline (denoiser off for speed) around a freshly initialised network.
-struct Model {
-    tg_pipeline_config cfg;
-    tg_net *net = nullptr;
-    tg_pipeline *p = nullptr;
-    Model(const char *spec, int grid, int max_batch, uint64_t seed = 7)
-    {
-        tg_pipeline_config_default(&cfg);
-        cfg.in_h = cfg.in_w = grid;
-        cfg.denoise_on = 0;
-        int c, h, w;
-        EXPECT_EQ(tg_pipeline_feature_shape(&cfg, &c, &h, &w), TG_OK);
-        EXPECT_EQ(tg_net_create(&net, spec, c, h, w), TG_OK) << tg_last_error();
-        tg_rng r;
-        tg_rng_seed(&r, seed);
-        EXPECT_EQ(tg_net_init(net, &r), TG_OK);
-        EXPECT_EQ(tg_pipeline_create(&p, &cfg, net, max_batch), TG_OK) << tg_last_error();
-    }
-    ~Model()
-    {
-        tg_pipeline_destroy(p);
-        tg_net_destroy(net);
-    }
-    std::vector<float> weights() const
-    {
-        std::vector<float> v(net->params, net->params + net->n_params);
-        v.insert(v.end(), net->stats, net->stats + net->n_stats);
-        return v;
-    }
-};
+using Model = tgfix::TinyModel;
 
-// Phantom breast samples (frontal views) of `patients` patients on a 16 x 16 grid.
 // Phantom breast samples of the training tests: 20 % of the patients for validation.
 struct Data : tgfix::PhantomData {
     Data(size_t patients, int grid = 16, uint64_t seed = 11) : tgfix::PhantomData(patients, grid, 0.2, seed) {}
