@@ -121,12 +121,29 @@ static uint64_t key_of(double x)
     return u;
 }
 
+/* Below this many values the histogram (65536 counters to clear) costs more than it saves. */
+#define TG_SELECT_SMALL 16384
+
 /* The k-th and (k-1)-th smallest of the non-negative values a[0..m) (k >= 1 for the second):
- * one histogram pass on the top 16 key bits finds the bucket(s) holding those ranks, then a
+ * small sets by quickselect; otherwise one histogram pass on the top 16 key bits finds the
+ * bucket(s) holding those ranks, then a
  * quickselect runs over that bucket's few elements only. `cand` has room for m values. */
 static void select_pair(const double *a, size_t m, size_t k, double *kth, double *prev, double *cand,
                         uint32_t *hist)
 {
+    if (m < TG_SELECT_SMALL) {
+        /* small sets (the model-grid subbands): quickselect on a copy; after it every element
+         * before index k is <= the k-th, so the (k-1)-th is their maximum */
+        memcpy(cand, a, m * sizeof *cand);
+        *kth = select_kth(cand, m, k);
+        if (k >= 1) {
+            double p = cand[0];
+            for (size_t i = 1; i < k; i++)
+                p = cand[i] > p ? cand[i] : p;
+            *prev = p;
+        }
+        return;
+    }
     memset(hist, 0, 65536 * sizeof *hist);
     for (size_t i = 0; i < m; i++)
         hist[key_of(a[i]) >> 48]++;

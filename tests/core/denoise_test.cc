@@ -204,18 +204,24 @@ TEST(Denoise, SigmaEstimateExcludesZerosAndUsesTheMedian)
     double bad[] = {1, NAN};
     EXPECT_EQ(tg_sigma_mad(bad, 2, &s), TG_ERR_NONFINITE);
     EXPECT_EQ(tg_sigma_mad(nullptr, 2, &s), TG_ERR_ARG);
-    // median of many values against a sort
+    // median of many values against a sort: odd and even counts, with ties and zeros, on both
+    // sides of the small-set (quickselect) / large-set (histogram) switch at 16384 values
     tg_rng r;
     tg_rng_seed(&r, 3);
-    std::vector<double> v(1001);
-    for (auto &x : v)
-        x = tg_rng_normal(&r);
-    ASSERT_EQ(tg_sigma_mad(v.data(), v.size(), &s), TG_OK);
-    std::vector<double> a;
-    for (double x : v)
-        a.push_back(std::fabs(x));
-    std::sort(a.begin(), a.end());
-    EXPECT_DOUBLE_EQ(s, a[500] / 0.6744897501960817);
+    for (size_t n : {1001u, 1000u, 16383u, 16384u, 40001u, 40000u}) {
+        std::vector<double> v(n);
+        for (auto &x : v)
+            x = tg_rng_below(&r, 7) == 0 ? std::round(4 * tg_rng_normal(&r)) / 4 : tg_rng_normal(&r);
+        ASSERT_EQ(tg_sigma_mad(v.data(), v.size(), &s), TG_OK);
+        std::vector<double> a;
+        for (double x : v)
+            if (x != 0)
+                a.push_back(std::fabs(x));
+        std::sort(a.begin(), a.end());
+        size_t m = a.size();
+        double med = m % 2 ? a[m / 2] : 0.5 * (a[m / 2 - 1] + a[m / 2]);
+        EXPECT_DOUBLE_EQ(s, med / 0.6744897501960817) << n;
+    }
 }
 
 TEST(Denoise, BadInput)
