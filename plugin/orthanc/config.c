@@ -26,7 +26,8 @@ static int bad(char *why, size_t n, const char *fmt, ...)
 static const char *const KEYS[] = {
     "Enable", "Models", "ActiveModel", "Modalities", "CallingAETs", "BodyParts", "SeriesDescriptions",
     "Workers", "QueueSize", "SeriesTimeoutSeconds", "MaxInstances", "MaxPixels", "Forward",
-    "DetectorEnabled", "DetectorThreshold", NULL};
+    "ForwardMaxAttempts", "ForwardRetrySeconds", "ForwardMaxRetrySeconds", "DetectorEnabled", "DetectorThreshold",
+    NULL};
 
 static int known(const char *const *keys, const char *k)
 {
@@ -227,6 +228,9 @@ static void defaults(tg_node_config *cfg)
     cfg->series_timeout_s = 120;
     cfg->max_instances = 64;
     cfg->max_pixels = 16L << 20;
+    cfg->forward_max_attempts = 10;
+    cfg->forward_retry_s = 5;
+    cfg->forward_max_retry_s = 600;
     cfg->detector_threshold = -1.0; /* use the model's calibrated detector */
 }
 
@@ -241,6 +245,7 @@ static int load_section(const cJSON *root, tg_node_config *cfg, char *why, size_
         if (!known(KEYS, f->string))
             return bad(why, n, "ThermoGuard: unknown key \"%s\"", f->string);
     long workers = cfg->workers, qs = cfg->queue_size, to = cfg->series_timeout_s, mi = cfg->max_instances;
+    long fa = cfg->forward_max_attempts, fr = cfg->forward_retry_s, fm = cfg->forward_max_retry_s;
     if (get_bool(sec, "Enable", &cfg->enable, why, n) || load_models(sec, cfg, why, n) ||
         get_list(sec, "Modalities", &cfg->modalities[0][0], sizeof cfg->modalities[0], &cfg->n_modalities, 1, why, n) ||
         get_list(sec, "CallingAETs", &cfg->aets[0][0], sizeof cfg->aets[0], &cfg->n_aets, 0, why, n) ||
@@ -251,12 +256,20 @@ static int load_section(const cJSON *root, tg_node_config *cfg, char *why, size_
         get_int(sec, "SeriesTimeoutSeconds", 1, 3600, &to, why, n) ||
         get_int(sec, "MaxInstances", 1, 1024, &mi, why, n) ||
         get_int(sec, "MaxPixels", 1, 1L << 26, &cfg->max_pixels, why, n) || load_forward(sec, cfg, why, n) ||
+        get_int(sec, "ForwardMaxAttempts", 1, 1000, &fa, why, n) ||
+        get_int(sec, "ForwardRetrySeconds", 1, 3600, &fr, why, n) ||
+        get_int(sec, "ForwardMaxRetrySeconds", 1, 86400, &fm, why, n) ||
         get_bool(sec, "DetectorEnabled", &cfg->detector_enabled, why, n))
         return -1;
     cfg->workers = (int)workers;
     cfg->queue_size = (int)qs;
     cfg->series_timeout_s = (int)to;
     cfg->max_instances = (int)mi;
+    cfg->forward_max_attempts = (int)fa;
+    cfg->forward_retry_s = (int)fr;
+    cfg->forward_max_retry_s = (int)fm;
+    if (fm < fr)
+        return bad(why, n, "ThermoGuard.ForwardMaxRetrySeconds (%ld) must be at least ForwardRetrySeconds (%ld)", fm, fr);
     if (cfg->n_modalities == 0)
         return bad(why, n, "ThermoGuard.Modalities must name at least one modality (default [\"TG\"])");
     for (int i = 0; i < cfg->n_modalities; ++i)

@@ -51,6 +51,9 @@ typedef struct tg_node_config {
     long max_pixels;
     tg_node_forward forward[TG_NODE_MAX_FORWARD];
     int n_forward;
+    int forward_max_attempts;   /* sends per SR and target before it is abandoned */
+    int forward_retry_s;        /* first backoff delay; doubles per failure ... */
+    int forward_max_retry_s;    /* ... up to this */
     int detector_enabled;
     double detector_threshold;
 } tg_node_config;
@@ -111,10 +114,23 @@ extern tg_node_counters tg_stats;
 #define TG_COUNT(field, delta) do { tg_stats_lock(); tg_stats.field += (delta); tg_stats_unlock(); } while (0)
 /* Publishes counters, queue depth and latencies with OrthancPluginSetMetricsValue. */
 void tg_publish_metrics(void);
-/* Records a forwarding failure for /thermoguard/status (last few kept). */
-void tg_note_forward_failure(const char *sr_id, const char *target, const char *why);
-/* JSON array text of recent forwarding failures (caller frees). */
+
+/* ---- forwarding (forward.c): one thread, retries with exponential backoff ---- */
+
+/* Starts the forwarding thread when targets are configured. 0, or -1 if it cannot start. */
+int tg_forward_start(void);
+/* Stops and joins the thread; pending sends are dropped (they live in memory only). */
+void tg_forward_stop(void);
+/* Queues the result SR `sr_id` of `series_id` for every target. Never blocks on the network;
+ * a full backlog is logged and counted, never a crash. */
+void tg_forward_submit(const char *sr_id, const char *series_id);
+/* Makes every abandoned send due again (attempts reset). Returns how many. */
+int tg_forward_retry_abandoned(void);
+/* JSON array text of the sends that failed at least once and are not delivered yet (retrying or
+ * abandoned), oldest first (caller frees; NULL when out of memory). */
 char *tg_forward_failures_json(void);
+/* SRs delivered (per target), of those delivered only after a failed attempt, and sends waiting. */
+void tg_forward_counts(long *delivered, long *retried_delivered, int *pending);
 
 /* ---- worker (worker.c) ---- */
 

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 #include <cjson/cJSON.h>
 
 #include "analyze.h"
@@ -18,7 +17,6 @@
 #include "sha256.h"
 
 #define MAX_WORKERS 16
-#define FORWARD_ATTEMPTS 3
 
 static pthread_t threads[MAX_WORKERS];
 static int n_threads;
@@ -169,35 +167,6 @@ static void make_key(const char **uids, int n, const char *model, char *key, siz
     char hex[65];
     tg_node_sha256_final_hex(&s, hex);
     snprintf(key, size, "%s/%d/%s", model, n, hex);
-}
-
-/* ---- forwarding ---- */
-
-static void forward_sr(const char *sr_id)
-{
-    for (int t = 0; t < tg_cfg.n_forward; ++t) {
-        const tg_node_forward *f = &tg_cfg.forward[t];
-        char uri[160], body[160];
-        snprintf(uri, sizeof uri, "/%s/%s/store", f->peer ? "peers" : "modalities", f->name);
-        if (f->peer)
-            snprintf(body, sizeof body, "[\"%s\"]", sr_id);
-        else
-            snprintf(body, sizeof body, "{\"Resources\":[\"%s\"],\"Synchronous\":true}", sr_id);
-        int ok = 0;
-        for (int attempt = 0; attempt < FORWARD_ATTEMPTS && !ok && !tg_queue_stopping(); ++attempt) {
-            if (attempt)
-                sleep(1u << (attempt - 1)); /* backoff 1 s, 2 s */
-            cJSON *r = post_json(uri, body, strlen(body));
-            ok = r != NULL;
-            cJSON_Delete(r);
-        }
-        if (!ok) {
-            tg_log(TG_WARN, "forwarding SR instance %s to %s %s failed after %d attempts", sr_id,
-                   f->peer ? "peer" : "modality", f->name, FORWARD_ATTEMPTS);
-            tg_note_forward_failure(sr_id, f->name, "store request failed");
-            TG_COUNT(forward_failed, 1);
-        }
-    }
 }
 
 /* ---- one series ---- */
@@ -438,7 +407,7 @@ static void process_series(const tg_work *w)
     tg_stats.sum_model_s += res.seconds_model;
     tg_stats.sum_sr_s += res.seconds_sr;
     tg_stats_unlock();
-    forward_sr(sr_copy);
+    tg_forward_submit(sr_copy, id);
 out:
     if (bufs)
         for (int i = 0; i < n; ++i)
@@ -500,11 +469,15 @@ static void *worker_main(void *arg)
 int tg_workers_start(int n)
 {
     n_threads = 0;
+    if (tg_forward_start() != 0)
+        return 0;
     for (int i = 0; i < n && i < MAX_WORKERS; ++i) {
         if (pthread_create(&threads[n_threads], NULL, worker_main, NULL) != 0)
             break;
         n_threads++;
     }
+    if (n_threads == 0)
+        tg_forward_stop();
     return n_threads;
 }
 
@@ -514,4 +487,5 @@ void tg_workers_join(void)
     for (int i = 0; i < n_threads; ++i)
         pthread_join(threads[i], NULL);
     n_threads = 0;
+    tg_forward_stop();
 }

@@ -312,3 +312,20 @@ def finish(tmp, nodes, extra_procs=(), keep_log_tail=True):
     shutil.rmtree(tmp, ignore_errors=True)
     print("FAIL (%d)" % len(failures) if failures else "PASS", flush=True)
     sys.exit(1 if failures else 0)
+
+
+def run_test(main, tmp, nodes, procs=lambda: ()):
+    """Runs main() as a test script: signals become failures, any exception is a failure (with its
+    traceback), and finish() always cleans up. `nodes` and `procs` are called at the end (the
+    test's globals are only set while main runs)."""
+    import traceback
+    install_signal_handlers()
+    try:
+        main()
+    except SystemExit as e:
+        fail(str(e))
+    except Exception as e:  # noqa: BLE001 -- any error is a test failure, cleanup still runs
+        traceback.print_exc()
+        fail("%s: %s" % (type(e).__name__, e))
+    finally:
+        finish(tmp, nodes(), procs())
