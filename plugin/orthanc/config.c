@@ -11,7 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "node.h"
-#include "sha256.h"
+#include "thermoguard/sha256.h"
 
 static int bad(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int bad(char *why, size_t n, const char *fmt, ...)
@@ -110,6 +110,33 @@ static int is_hex64(const char *s)
     return 1;
 }
 
+/* SHA-256 (lowercase hex) of the file at path, at most max_bytes long. 0, or -1 when it cannot be
+ * read or is larger. */
+static int sha256_file(const char *path, size_t max_bytes, char hex[TG_SHA256_HEX_CHARS])
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    tg_sha256_ctx s;
+    tg_sha256_init(&s);
+    unsigned char buf[16384];
+    size_t n, total = 0;
+    int err = 0;
+    while (!err && (n = fread(buf, 1, sizeof buf, f)) > 0) {
+        total += n;
+        err = total > max_bytes;
+        tg_sha256_update(&s, buf, n);
+    }
+    err |= ferror(f);
+    fclose(f);
+    if (err)
+        return -1;
+    uint8_t digest[TG_SHA256_BYTES];
+    tg_sha256_final(&s, digest);
+    tg_sha256_hex(digest, hex);
+    return 0;
+}
+
 static int load_models(const cJSON *sec, tg_node_config *cfg, char *why, size_t n)
 {
     static const char *const MKEYS[] = {"Name", "Version", "Path", "SHA256", NULL};
@@ -148,8 +175,8 @@ static int load_models(const cJSON *sec, tg_node_config *cfg, char *why, size_t 
             snprintf(mc->path, sizeof mc->path, "%s", path->valuestring);
             for (int j = 0; j < 65; ++j)
                 mc->sha256[j] = (char)tolower((unsigned char)sha->valuestring[j]);
-            char actual[65];
-            if (tg_node_sha256_file(mc->path, TG_NODE_MAX_MODEL_BYTES, actual) != 0)
+            char actual[TG_SHA256_HEX_CHARS];
+            if (sha256_file(mc->path, TG_NODE_MAX_MODEL_BYTES, actual) != 0)
                 return bad(why, n, "ThermoGuard.Models[%d] (\"%s\"): cannot read %s (or larger than 1 GiB)", i,
                            mc->name, mc->path);
             if (strcmp(actual, mc->sha256) != 0)

@@ -14,7 +14,7 @@
 
 #include "analyze.h"
 #include "node.h"
-#include "sha256.h"
+#include "thermoguard/sha256.h"
 
 #define MAX_WORKERS 16
 
@@ -158,14 +158,16 @@ static int cmp_str(const void *a, const void *b)
 static void make_key(const char **uids, int n, const char *model, char *key, size_t size)
 {
     qsort(uids, (size_t)n, sizeof *uids, cmp_str);
-    tg_node_sha256 s;
-    tg_node_sha256_init(&s);
+    tg_sha256_ctx s;
+    tg_sha256_init(&s);
     for (int i = 0; i < n; ++i) {
-        tg_node_sha256_update(&s, uids[i], strlen(uids[i]));
-        tg_node_sha256_update(&s, "\n", 1);
+        tg_sha256_update(&s, uids[i], strlen(uids[i]));
+        tg_sha256_update(&s, "\n", 1);
     }
-    char hex[65];
-    tg_node_sha256_final_hex(&s, hex);
+    uint8_t digest[TG_SHA256_BYTES];
+    char hex[TG_SHA256_HEX_CHARS];
+    tg_sha256_final(&s, digest);
+    tg_sha256_hex(digest, hex);
     snprintf(key, size, "%s/%d/%s", model, n, hex);
 }
 
