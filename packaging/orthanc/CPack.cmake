@@ -7,7 +7,7 @@
 # synthetic in every SR) out of the box; the administrator adds their own model the same way.
 # Debian's /etc/orthanc/orthanc.json already has a "UserMetadata" section and Orthanc 1.10.1 refuses
 # to start when a top-level section appears in two files of its configuration folder (checked), so
-# the packaged snippet leaves UserMetadata out: until the administrator adds the three entries of
+# the packaged snippet leaves UserMetadata out: until the administrator adds the four entries of
 # packaging/orthanc/thermoguard.json to orthanc.json's "UserMetadata", the plugin starts disabled
 # and GET /thermoguard/status says exactly that. Orthanc itself always starts.
 # Build: cmake --build build && (cd build && cpack -G DEB)

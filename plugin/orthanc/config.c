@@ -229,14 +229,15 @@ static int load_forward(const cJSON *sec, tg_node_config *cfg, char *why, size_t
 /* Every metadata name the plugin writes must be declared in UserMetadata (1024..65535). */
 static int check_user_metadata(const cJSON *root, char *why, size_t n)
 {
-    static const char *const NAMES[] = {TG_META_KEY, TG_META_RESULT, TG_META_SOURCE};
+    static const char *const NAMES[] = {TG_META_KEY, TG_META_RESULT, TG_META_SOURCE, TG_META_CLAIM};
     const cJSON *um = cJSON_GetObjectItemCaseSensitive(root, "UserMetadata");
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < 4; ++i) {
         const cJSON *v = um ? cJSON_GetObjectItemCaseSensitive(um, NAMES[i]) : NULL;
         if (!cJSON_IsNumber(v) || v->valuedouble < 1024 || v->valuedouble > 65535)
             return bad(why, n,
                        "UserMetadata must declare \"%s\" (an index in 1024..65535): add \"ThermoGuardKey\": 4600, "
-                       "\"ThermoGuardResult\": 4601, \"ThermoGuardSource\": 4602 to the \"UserMetadata\" section "
+                       "\"ThermoGuardResult\": 4601, \"ThermoGuardSource\": 4602, \"ThermoGuardClaim\": 4603 to the "
+                       "\"UserMetadata\" section "
                        "of Orthanc's configuration (see the thermoguard.json snippet)",
                        NAMES[i]);
     }

@@ -19,6 +19,7 @@
 #define TG_META_KEY "ThermoGuardKey"       /* idempotency key of the current result */
 #define TG_META_RESULT "ThermoGuardResult" /* JSON of the last result or failure */
 #define TG_META_SOURCE "ThermoGuardSource" /* on SR series we created: the analysed series id */
+#define TG_META_CLAIM "ThermoGuardClaim"   /* cluster-wide claim while a node analyses the series */
 
 /* ---- configuration (config.c) ---- */
 
@@ -92,7 +93,7 @@ int tg_queue_state(const char *id, const char **state);
 
 typedef struct tg_node_counters {
     long queued, deferred, duplicates, analysed, sr_created, skipped_current, ignored, failed,
-        bad_instances, forward_failed;
+        bad_instances, forward_failed, claimed_elsewhere;
     double last_latency_s, max_latency_s, sum_latency_s;
     double sum_decode_s, sum_preprocess_s, sum_model_s, sum_sr_s, sum_fetch_s, sum_store_s;
 } tg_node_counters;
@@ -131,6 +132,24 @@ int tg_forward_retry_abandoned(void);
 char *tg_forward_failures_json(void);
 /* SRs delivered (per target), of those delivered only after a failed attempt, and sends waiting. */
 void tg_forward_counts(long *delivered, long *retried_delivered, int *pending);
+
+/* ---- cluster-wide claims (claim.c) ---- */
+
+typedef enum tg_claim_result { TG_CLAIM_OK, TG_CLAIM_BUSY, TG_CLAIM_ERROR } tg_claim_result;
+
+typedef struct tg_claim {
+    int held;
+    char value[96]; /* our claim as written ("NODE-ID SECONDS claimed"), checked at release */
+} tg_claim;
+
+/* This process's random node id (32 hex digits), fixed until Orthanc restarts. */
+const char *tg_claim_node_id(void);
+/* Claims `series` for this node (metadata ThermoGuardClaim with revisions). TG_CLAIM_BUSY when
+ * another node holds an active claim or won the race, TG_CLAIM_ERROR when Orthanc refused the
+ * calls; holder then says who or why. */
+tg_claim_result tg_claim_series(const char *series, tg_claim *c, char *holder, size_t holder_size);
+/* Marks our claim released (compare-and-set on its revision); no-op when not held. */
+void tg_claim_release(const char *series, tg_claim *c);
 
 /* ---- worker (worker.c) ---- */
 

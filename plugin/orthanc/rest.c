@@ -100,6 +100,7 @@ static OrthancPluginErrorCode on_status(OrthancPluginRestOutput *out, const char
     cJSON_AddStringToObject(j, "Name", TG_NODE_NAME);
     cJSON_AddStringToObject(j, "Version", tg_node_version());
     cJSON_AddBoolToObject(j, "Enabled", tg_enabled);
+    cJSON_AddStringToObject(j, "NodeId", tg_claim_node_id());
     if (tg_enabled)
         cJSON_AddNullToObject(j, "Reason");
     else
@@ -128,6 +129,7 @@ static OrthancPluginErrorCode on_status(OrthancPluginRestOutput *out, const char
     cJSON_AddNumberToObject(k, "Failed", (double)c.failed);
     cJSON_AddNumberToObject(k, "InstancesRejected", (double)c.bad_instances);
     cJSON_AddNumberToObject(k, "ForwardFailed", (double)c.forward_failed);
+    cJSON_AddNumberToObject(k, "ClaimedElsewhere", (double)c.claimed_elsewhere);
     long fwd_ok = 0, fwd_late = 0;
     int fwd_pending = 0;
     tg_forward_counts(&fwd_ok, &fwd_late, &fwd_pending);

@@ -171,6 +171,19 @@ static void make_key(const char **uids, int n, const char *model, char *key, siz
     snprintf(key, size, "%s/%d/%s", model, n, hex);
 }
 
+/* 1 when the series' stored idempotency key (ThermoGuardKey) equals key. */
+static int current_key_is(const char *series, const char *key)
+{
+    char uri[160];
+    snprintf(uri, sizeof uri, "/series/%s/metadata/%s", series, TG_META_KEY);
+    OrthancPluginMemoryBuffer buf;
+    if (rest_get(uri, &buf) != 0)
+        return 0;
+    int same = buf.size == strlen(key) && !memcmp(buf.data, key, buf.size);
+    OrthancPluginFreeMemoryBuffer(tg_ctx, &buf);
+    return same;
+}
+
 /* ---- one series ---- */
 
 typedef struct job {
@@ -290,7 +303,9 @@ static void process_series(const tg_work *w)
     memset(&res, 0, sizeof res);
     int n = 0;
     tg_node_model *model = NULL;
-    char key[160], prev_sr[TG_NODE_ID_SIZE] = "", why[600];
+    char key[160], prev_sr[TG_NODE_ID_SIZE] = "", why[600], holder[160];
+    tg_claim claim;
+    memset(&claim, 0, sizeof claim);
 
     if (!series) {
         tg_log(TG_INFO, "series %s: no longer in Orthanc, skipped", id);
@@ -333,6 +348,23 @@ static void process_series(const tg_work *w)
     make_key(uids, n, tg_node_model_sha(model), key, sizeof key);
     if (!w->force && !strcmp(json_str(meta, TG_META_KEY, NULL), key)) {
         tg_log(TG_INFO, "series %s: current result exists (key %s), nothing to do", id, key);
+        TG_COUNT(skipped_current, 1);
+        goto out;
+    }
+    /* Nodes sharing one index: only the node holding the claim analyses (claim.c). */
+    tg_claim_result cr = tg_claim_series(id, &claim, holder, sizeof holder);
+    if (cr == TG_CLAIM_BUSY) {
+        tg_log(TG_INFO, "series %s: claimed by node %s, not analysed here", id, holder);
+        TG_COUNT(claimed_elsewhere, 1);
+        goto out;
+    }
+    if (cr == TG_CLAIM_ERROR) {
+        snprintf(why, sizeof why, "cannot claim the series for analysis: %s", holder);
+        record_failure(id, prev_sr, why);
+        goto out;
+    }
+    if (!w->force && current_key_is(id, key)) { /* another node finished between our read and our claim */
+        tg_log(TG_INFO, "series %s: current result written meanwhile (key %s), nothing to do", id, key);
         TG_COUNT(skipped_current, 1);
         goto out;
     }
@@ -411,6 +443,7 @@ static void process_series(const tg_work *w)
     tg_stats_unlock();
     tg_forward_submit(sr_copy, id);
 out:
+    tg_claim_release(id, &claim);
     if (bufs)
         for (int i = 0; i < n; ++i)
             if (bufs[i].data)

@@ -64,22 +64,13 @@ def storescu_as(aet, files):
     return check(r.returncode == 0, "storescu -aet %s failed: %s" % (aet, r.stderr[-500:]))
 
 
-def wait_log(text, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if text in node.log():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def expect_ignored(name, sid, reason):
     if not check(sid is not None, "%s: series not found in Orthanc" % name):
         return
     # An explicit request must not bypass the filters either.
     check(node.http("POST", "/thermoguard/series/%s/analyze" % sid, "")[0] == 200, "%s: analyze request" % name)
     line = "series %s: ignored (%s)" % (sid, reason)
-    check(wait_log(line), "%s: no log line %r" % (name, line))
+    check(node.wait_log(line), "%s: no log line %r" % (name, line))
 
 
 def check_no_result(name, sid):

@@ -192,6 +192,15 @@ class Orthanc:
             time.sleep(0.25)
         return None
 
+    def wait_log(self, text, timeout=60):
+        """True once `text` appears in Orthanc's log (the plugin's decisions are logged)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if text in self.log():
+                return True
+            time.sleep(0.2)
+        return False
+
     def wait_idle(self, timeout=30):
         deadline = time.time() + timeout
         while time.time() < deadline:
