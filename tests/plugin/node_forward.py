@@ -18,6 +18,8 @@ ForwardRetrySeconds 1, ForwardMaxRetrySeconds 4.
    thermograms); a foreign SR series sent to the node (standing in for any SR the node did not
    record as a result, e.g. an audit SR) and the node's own SR series are ignored, not forwarded.
 5. With a target down and a send pending, Orthanc stops cleanly on SIGTERM.
+6. A second node with ForwardMaxAttempts 2: the send is "abandoned" (no next attempt); once the
+   target is up, POST /thermoguard/forward/retry re-arms it and the SR arrives.
 The log never carries the patient name or id. Every process is killed at the end.
 """
 import os
@@ -188,8 +190,31 @@ def main():
         wait_for(lambda: failures_for(res3["SRInstance"], "late"), 60, "the third SR failing towards 'late'")
     node.stop(timeout=30)
     peer.stop(timeout=30)
-    print("node forward: SR delivered to storescp, peer and a late storescp after retries; test %.1f s"
-          % (time.time() - t0), flush=True)
+
+    # 6. attempts exhausted -> "abandoned"; POST /thermoguard/forward/retry re-arms it once the target is up.
+    section.update({"Forward": [{"Modality": "late"}], "ForwardRetrySeconds": 1, "ForwardMaxRetrySeconds": 1,
+                    "ForwardMaxAttempts": 2})
+    node = H.Orthanc(TMP, PLUGIN, SNIPPET, "node2", section=section, storage=os.path.join(TMP, "storage2"),
+                     modalities={"late": ["TGFWD2", "127.0.0.1", late_port]}).start()
+    node.storescu(files)
+    sid = node.series_id(files[0])
+    res = node.wait_result(sid, timeout=60) if sid else None
+    if not check(res is not None and res["Status"] == "done", "node2: no SR: %s" % res):
+        return
+    f = wait_for(lambda: [x for x in failures_for(res["SRInstance"], "late") if x["State"] == "abandoned"], 60,
+                 "the send to 'late' to be abandoned after 2 attempts")
+    if f:
+        check(f[0]["Attempts"] == 2 and "NextAttemptInSeconds" not in f[0], "abandoned entry: %s" % f[0])
+    _, late_dir2 = start_scp("TGFWD2", late_port, "late2")
+    status, body = node.http("POST", "/thermoguard/forward/retry", "")
+    check(status == 200 and body == {"Retrying": 1}, "forward/retry answered %s %s" % (status, body))
+    uid = sr_uid(res["SRInstance"])
+    wait_for(lambda: uid in received(late_dir2), 60, "the abandoned SR delivered after forward/retry")
+    wait_for(lambda: not node.status()["ForwardFailures"], 60, "the failure list to empty after the retry")
+    check(node.http("GET", "/thermoguard/forward/retry")[0] == 405, "GET forward/retry is not 405")
+    node.stop(timeout=30)
+    print("node forward: SR delivered to storescp, peer and a late storescp after retries; abandoned send "
+          "re-armed by REST; test %.1f s" % (time.time() - t0), flush=True)
 
 
 if __name__ == "__main__":
