@@ -7,7 +7,8 @@
  *     the PUT a create-if-absent inside one index transaction;
  *   - a released claim, or one older than the lease (SeriesTimeoutSeconds + 60 s): PUT with
  *     If-Match = the revision just read (compare-and-set; 409 when another node was faster);
- *   - an active claim of another node: not analysed here.
+ *   - an active claim of another node: not analysed here now; the worker checks the series again
+ *     when that claim's lease ends (a node that died while analysing does not block it forever).
  * The value is "NODE-ID UNIX-SECONDS claimed|released". After the analysis the node re-reads the
  * claim and, if it is still exactly its own, releases it with If-Match = the ETag just read, so it
  * never overwrites a newer claim. Always the ETag of a GET, never the one a PUT answers: Orthanc's
@@ -113,6 +114,7 @@ tg_claim_result tg_claim_series(const char *series, tg_claim *c, char *holder, s
         int active = fields == 3 && !strcmp(state, "claimed") && age <= tg_cfg.series_timeout_s + LEASE_MARGIN_S;
         if (active) {
             snprintf(holder, holder_size, "%s (claimed %lld s ago)", owner, age);
+            c->busy_for = (double)(tg_cfg.series_timeout_s + LEASE_MARGIN_S - age);
             return TG_CLAIM_BUSY;
         }
         if (!etag[0]) {
@@ -127,6 +129,7 @@ tg_claim_result tg_claim_series(const char *series, tg_claim *c, char *holder, s
     st = call(OrthancPluginHttpMethod_Put, series, if_match, mine, NULL, 0, NULL, 0);
     if (st == 409) {
         snprintf(holder, holder_size, "another node (its claim won the revision race)");
+        c->busy_for = (double)(tg_cfg.series_timeout_s + LEASE_MARGIN_S);
         return TG_CLAIM_BUSY;
     }
     if (st != 200) {

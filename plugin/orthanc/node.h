@@ -83,6 +83,12 @@ tg_push_result tg_queue_push(const char *id, int force);
 int tg_queue_pop(tg_work *w, double timeout_s);
 /* Marks the running series finished (re-queues it if a rerun was requested meanwhile). */
 void tg_queue_done(const char *id);
+/* Queues `id` again (without Force) once delay_s seconds have passed: a series claimed by another
+ * node is checked again when that claim's lease ends. Entries with the same id keep the earliest
+ * time. Never blocks. Not counted in the queue depth. */
+void tg_queue_push_later(const char *id, double delay_s);
+/* Number of series waiting for such a re-check. */
+int tg_queue_waiting(void);
 void tg_queue_stop(void);
 int tg_queue_stopping(void);
 void tg_queue_counts(int *depth, int *capacity, int *deferred, int *running);
@@ -139,6 +145,7 @@ typedef enum tg_claim_result { TG_CLAIM_OK, TG_CLAIM_BUSY, TG_CLAIM_ERROR } tg_c
 
 typedef struct tg_claim {
     int held;
+    double busy_for; /* TG_CLAIM_BUSY: seconds until the other node's claim may be taken over */
     char value[96]; /* our claim as written ("NODE-ID SECONDS claimed"), checked at release */
 } tg_claim;
 

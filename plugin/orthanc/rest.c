@@ -114,6 +114,7 @@ static OrthancPluginErrorCode on_status(OrthancPluginRestOutput *out, const char
     cJSON_AddNumberToObject(q, "Capacity", cap);
     cJSON_AddNumberToObject(q, "Deferred", deferred);
     cJSON_AddNumberToObject(q, "Running", running);
+    cJSON_AddNumberToObject(q, "WaitingForClaim", tg_enabled ? tg_queue_waiting() : 0);
     cJSON_AddNumberToObject(q, "Workers", tg_enabled ? tg_cfg.workers : 0);
     tg_stats_lock();
     tg_node_counters c = tg_stats;

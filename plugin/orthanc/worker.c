@@ -354,8 +354,10 @@ static void process_series(const tg_work *w)
     /* Nodes sharing one index: only the node holding the claim analyses (claim.c). */
     tg_claim_result cr = tg_claim_series(id, &claim, holder, sizeof holder);
     if (cr == TG_CLAIM_BUSY) {
-        tg_log(TG_INFO, "series %s: claimed by node %s, not analysed here", id, holder);
+        tg_log(TG_INFO, "series %s: claimed by node %s, not analysed here; checked again in %.0f s", id, holder,
+               claim.busy_for + 1.0);
         TG_COUNT(claimed_elsewhere, 1);
+        tg_queue_push_later(id, claim.busy_for + 1.0);
         goto out;
     }
     if (cr == TG_CLAIM_ERROR) {

@@ -13,6 +13,9 @@ usage: node_claim.py PLUGIN.so THERMOGUARD_CLI PHANTOM_MATRICES SNIPPET.json
 4. Another node's claim older than the lease, or released -> the node takes it over and writes
    a new SR; the claim is then its own, released.
 5. Two concurrent analyze requests for a fresh series -> exactly one SR.
+6. A claim of a node that died 3 s before its lease ends (second Orthanc, StableAge 60 so that
+   only the node's own re-check can analyse the series within 40 s): skipped while the lease
+   runs, then analysed by this node -> one SR, its released claim.
 Only one Orthanc process here: what two processes on one PostgreSQL index do is node_cluster.py.
 """
 import json
@@ -152,6 +155,27 @@ def main():
     node.wait_idle(30)
     check(node.sr_count(fsid) == 1, "%d SRs after two concurrent requests, want 1" % node.sr_count(fsid))
     node.system_ok("after the claim checks")
+    node.stop(timeout=20)
+
+    # 6. a claim whose holder died: skipped now, checked again when the lease ends, then analysed.
+    #    StableAge 60 keeps Orthanc's own event out of the way: only the re-check can analyse it in time.
+    node = H.Orthanc(TMP, PLUGIN, SNIPPET, "claim2", storage=os.path.join(TMP, "storage2"),
+                     extra={"StableAge": 60}).start()
+    lease = json.load(open(SNIPPET))["ThermoGuard"]["SeriesTimeoutSeconds"] + 60
+    dead = H.clone_series(files, os.path.join(TMP, "dead"), 2)
+    for f in dead:
+        check(node.http("POST", "/instances", open(f, "rb").read())[0] == 200, "POST /instances")
+    dsid = node.series_id(dead[0])
+    stale = "fedcba9876543210fedcba9876543210 %d claimed" % (int(time.time()) - lease + 3)
+    check(put_claim(dsid, stale)[0] == 200, "could not plant the dead node's claim")
+    check(node.http("POST", "/thermoguard/series/%s/analyze" % dsid, "")[0] == 200, "analyze request")
+    check(node.wait_log("series %s: claimed by node fedcba9876543210fedcba9876543210" % dsid),
+          "the dead node's claim was not respected while its lease ran")
+    rd = node.wait_result(dsid, timeout=40)
+    check(rd is not None and rd["Status"] == "done", "series of the dead node not analysed after its lease: %s" % rd)
+    c = (get_claim(dsid) or "").split()
+    check(len(c) == 3 and c[0] == node.status()["NodeId"] and c[2] == "released", "claim after the lease: %s" % c)
+    check(node.sr_count(dsid) == 1, "%d SRs for the dead node's series, want 1" % node.sr_count(dsid))
     node.stop(timeout=20)
     print("node claim: create-if-absent exclusive in 10/10 rounds; foreign claims respected / taken over; "
           "test %.1f s" % (time.time() - t0), flush=True)
