@@ -11,6 +11,9 @@ ThermoGuard plugin with the demo model. For each of 6 fresh series (uploaded to 
 request is sent to A and to B at the same moment: both nodes see no result, so without a
 cluster-wide claim both would write an SR. Required: exactly one SR per series, SRCreated summed
 over both nodes = 6, and every series' claim ends "released" by the node that wrote its SR.
+Then 3 series are each split over DICOM (storescu of 2 views to A and 2 views to B at the same
+time, StableAge 3): both nodes get their own StableSeries event -> again one SR per series, made
+from all 4 views.
 The number of races the claim decided (ClaimedElsewhere) is printed, not asserted: it depends on
 timing.
 """
@@ -31,7 +34,8 @@ from orthanc_harness import check  # noqa: E402
 PLUGIN, CLI, PHANTOM, SNIPPET, MODEL = (os.path.abspath(a) for a in sys.argv[1:6])
 PG_INDEX = sorted(glob.glob("/usr/lib/orthanc/libOrthancPostgreSQLIndex.so*"))
 PG_BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-SERIES = 6
+SERIES = 6  # sent through REST, analyze requested on both nodes at once
+SPLIT = 3   # sent over DICOM, 2 views to each node: a StableSeries event on both
 TMP = tempfile.mkdtemp(prefix="tg_node_cluster_")
 nodes = [None, None]
 procs = []
@@ -91,8 +95,10 @@ def main():
     pg = {"EnableIndex": True, "EnableStorage": False, "Host": "127.0.0.1", "Port": port, "Database": "orthanc",
           "Username": "postgres", "Password": "", "Lock": False, "IndexConnectionsCount": 2}
     for i, name in enumerate(("a", "b")):
+        # StableAge 3: both halves of a split series are stored before either node's event fires.
         nodes[i] = H.Orthanc(TMP, PLUGIN, SNIPPET, name, section=section, storage=storage,
-                             extra={"PostgreSQL": pg, "Plugins": [PG_INDEX[-1], PLUGIN]}).start(timeout=90)
+                             extra={"PostgreSQL": pg, "Plugins": [PG_INDEX[-1], PLUGIN],
+                                    "StableAge": 3}).start(timeout=90)
         st = nodes[i].status()
         if not check(st["Enabled"], "node %s not enabled: %s" % (name, st.get("Reason"))):
             return
@@ -109,9 +115,19 @@ def main():
         check(sid is not None and b.series_id(files[0]) == sid, "series %d not visible on both nodes" % k)
         check(analyze_both(sid) == [200, 200], "analyze requests to A and B for series %d" % k)
         sids.append(sid)
+    # A series split between the nodes over DICOM: each node fires its own StableSeries for it.
+    for k in range(SPLIT):
+        files = H.clone_series(template, os.path.join(TMP, "split%d" % k), SERIES + k)
+        senders = [threading.Thread(target=n.storescu, args=(part,)) for n, part in ((a, files[:2]), (b, files[2:]))]
+        for t in senders:
+            t.start()
+        for t in senders:
+            t.join(timeout=120)
+        sids.append(a.series_id(files[0]))
     for k, sid in enumerate(sids):
-        r = a.wait_result(sid, timeout=90)
-        check(r is not None and r["Status"] == "done", "series %d: no result: %s" % (k, r))
+        r = a.wait_result(sid, timeout=90) if sid else None
+        check(r is not None and r["Status"] == "done" and r["InstancesUsed"] == 4,
+              "series %d: no result from all 4 views: %s" % (k, r))
     for n in nodes:
         n.wait_idle(60)
     writers = {a.status()["NodeId"]: "A", b.status()["NodeId"]: "B"}
@@ -122,15 +138,15 @@ def main():
         check(len(claim) == 3 and claim[0] in writers and claim[2] == "released",
               "series %d: claim %s is not a released claim of A or B" % (k, claim))
     ca, cb = a.status()["Counters"], b.status()["Counters"]
-    check(ca["SRCreated"] + cb["SRCreated"] == SERIES, "SRCreated A %d + B %d, want %d"
-          % (ca["SRCreated"], cb["SRCreated"], SERIES))
+    check(ca["SRCreated"] + cb["SRCreated"] == SERIES + SPLIT, "SRCreated A %d + B %d, want %d"
+          % (ca["SRCreated"], cb["SRCreated"], SERIES + SPLIT))
     check(ca["Failed"] + cb["Failed"] == 0, "failures: A %d, B %d" % (ca["Failed"], cb["Failed"]))
     for n in nodes:
         n.system_ok("after the shared-index runs")
         n.stop(timeout=30)
-    print("node cluster: %d series, SRs written by A %d / B %d, races decided by the claim (ClaimedElsewhere) "
+    print("node cluster: %d + %d split series, SRs written by A %d / B %d, races decided by the claim (ClaimedElsewhere) "
           "A %d / B %d, found current after the other's SR A %d / B %d"
-          % (SERIES, ca["SRCreated"], cb["SRCreated"], ca["ClaimedElsewhere"], cb["ClaimedElsewhere"],
+          % (SERIES, SPLIT, ca["SRCreated"], cb["SRCreated"], ca["ClaimedElsewhere"], cb["ClaimedElsewhere"],
              ca["AlreadyCurrent"], cb["AlreadyCurrent"]), flush=True)
 
 
