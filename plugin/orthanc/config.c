@@ -11,7 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "node.h"
-#include "sha256.h"
+#include "thermoguard/sha256.h"
 
 static int bad(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int bad(char *why, size_t n, const char *fmt, ...)
@@ -26,7 +26,8 @@ static int bad(char *why, size_t n, const char *fmt, ...)
 static const char *const KEYS[] = {
     "Enable", "Models", "ActiveModel", "Modalities", "CallingAETs", "BodyParts", "SeriesDescriptions",
     "Workers", "QueueSize", "SeriesTimeoutSeconds", "MaxInstances", "MaxPixels", "Forward",
-    "DetectorEnabled", "DetectorThreshold", NULL};
+    "ForwardMaxAttempts", "ForwardRetrySeconds", "ForwardMaxRetrySeconds", "DetectorEnabled", "DetectorThreshold",
+    NULL};
 
 static int known(const char *const *keys, const char *k)
 {
@@ -109,6 +110,33 @@ static int is_hex64(const char *s)
     return 1;
 }
 
+/* SHA-256 (lowercase hex) of the file at path, at most max_bytes long. 0, or -1 when it cannot be
+ * read or is larger. */
+static int sha256_file(const char *path, size_t max_bytes, char hex[TG_SHA256_HEX_CHARS])
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    tg_sha256_ctx s;
+    tg_sha256_init(&s);
+    unsigned char buf[16384];
+    size_t n, total = 0;
+    int err = 0;
+    while (!err && (n = fread(buf, 1, sizeof buf, f)) > 0) {
+        total += n;
+        err = total > max_bytes;
+        tg_sha256_update(&s, buf, n);
+    }
+    err |= ferror(f);
+    fclose(f);
+    if (err)
+        return -1;
+    uint8_t digest[TG_SHA256_BYTES];
+    tg_sha256_final(&s, digest);
+    tg_sha256_hex(digest, hex);
+    return 0;
+}
+
 static int load_models(const cJSON *sec, tg_node_config *cfg, char *why, size_t n)
 {
     static const char *const MKEYS[] = {"Name", "Version", "Path", "SHA256", NULL};
@@ -147,8 +175,8 @@ static int load_models(const cJSON *sec, tg_node_config *cfg, char *why, size_t 
             snprintf(mc->path, sizeof mc->path, "%s", path->valuestring);
             for (int j = 0; j < 65; ++j)
                 mc->sha256[j] = (char)tolower((unsigned char)sha->valuestring[j]);
-            char actual[65];
-            if (tg_node_sha256_file(mc->path, TG_NODE_MAX_MODEL_BYTES, actual) != 0)
+            char actual[TG_SHA256_HEX_CHARS];
+            if (sha256_file(mc->path, TG_NODE_MAX_MODEL_BYTES, actual) != 0)
                 return bad(why, n, "ThermoGuard.Models[%d] (\"%s\"): cannot read %s (or larger than 1 GiB)", i,
                            mc->name, mc->path);
             if (strcmp(actual, mc->sha256) != 0)
@@ -201,14 +229,15 @@ static int load_forward(const cJSON *sec, tg_node_config *cfg, char *why, size_t
 /* Every metadata name the plugin writes must be declared in UserMetadata (1024..65535). */
 static int check_user_metadata(const cJSON *root, char *why, size_t n)
 {
-    static const char *const NAMES[] = {TG_META_KEY, TG_META_RESULT, TG_META_SOURCE};
+    static const char *const NAMES[] = {TG_META_KEY, TG_META_RESULT, TG_META_SOURCE, TG_META_CLAIM};
     const cJSON *um = cJSON_GetObjectItemCaseSensitive(root, "UserMetadata");
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < 4; ++i) {
         const cJSON *v = um ? cJSON_GetObjectItemCaseSensitive(um, NAMES[i]) : NULL;
         if (!cJSON_IsNumber(v) || v->valuedouble < 1024 || v->valuedouble > 65535)
             return bad(why, n,
                        "UserMetadata must declare \"%s\" (an index in 1024..65535): add \"ThermoGuardKey\": 4600, "
-                       "\"ThermoGuardResult\": 4601, \"ThermoGuardSource\": 4602 to the \"UserMetadata\" section "
+                       "\"ThermoGuardResult\": 4601, \"ThermoGuardSource\": 4602, \"ThermoGuardClaim\": 4603 to the "
+                       "\"UserMetadata\" section "
                        "of Orthanc's configuration (see the thermoguard.json snippet)",
                        NAMES[i]);
     }
@@ -227,6 +256,9 @@ static void defaults(tg_node_config *cfg)
     cfg->series_timeout_s = 120;
     cfg->max_instances = 64;
     cfg->max_pixels = 16L << 20;
+    cfg->forward_max_attempts = 10;
+    cfg->forward_retry_s = 5;
+    cfg->forward_max_retry_s = 600;
     cfg->detector_threshold = -1.0; /* use the model's calibrated detector */
 }
 
@@ -241,6 +273,7 @@ static int load_section(const cJSON *root, tg_node_config *cfg, char *why, size_
         if (!known(KEYS, f->string))
             return bad(why, n, "ThermoGuard: unknown key \"%s\"", f->string);
     long workers = cfg->workers, qs = cfg->queue_size, to = cfg->series_timeout_s, mi = cfg->max_instances;
+    long fa = cfg->forward_max_attempts, fr = cfg->forward_retry_s, fm = cfg->forward_max_retry_s;
     if (get_bool(sec, "Enable", &cfg->enable, why, n) || load_models(sec, cfg, why, n) ||
         get_list(sec, "Modalities", &cfg->modalities[0][0], sizeof cfg->modalities[0], &cfg->n_modalities, 1, why, n) ||
         get_list(sec, "CallingAETs", &cfg->aets[0][0], sizeof cfg->aets[0], &cfg->n_aets, 0, why, n) ||
@@ -251,12 +284,20 @@ static int load_section(const cJSON *root, tg_node_config *cfg, char *why, size_
         get_int(sec, "SeriesTimeoutSeconds", 1, 3600, &to, why, n) ||
         get_int(sec, "MaxInstances", 1, 1024, &mi, why, n) ||
         get_int(sec, "MaxPixels", 1, 1L << 26, &cfg->max_pixels, why, n) || load_forward(sec, cfg, why, n) ||
+        get_int(sec, "ForwardMaxAttempts", 1, 1000, &fa, why, n) ||
+        get_int(sec, "ForwardRetrySeconds", 1, 3600, &fr, why, n) ||
+        get_int(sec, "ForwardMaxRetrySeconds", 1, 86400, &fm, why, n) ||
         get_bool(sec, "DetectorEnabled", &cfg->detector_enabled, why, n))
         return -1;
     cfg->workers = (int)workers;
     cfg->queue_size = (int)qs;
     cfg->series_timeout_s = (int)to;
     cfg->max_instances = (int)mi;
+    cfg->forward_max_attempts = (int)fa;
+    cfg->forward_retry_s = (int)fr;
+    cfg->forward_max_retry_s = (int)fm;
+    if (fm < fr)
+        return bad(why, n, "ThermoGuard.ForwardMaxRetrySeconds (%ld) must be at least ForwardRetrySeconds (%ld)", fm, fr);
     if (cfg->n_modalities == 0)
         return bad(why, n, "ThermoGuard.Modalities must name at least one modality (default [\"TG\"])");
     for (int i = 0; i < cfg->n_modalities; ++i)

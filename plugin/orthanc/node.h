@@ -19,6 +19,7 @@
 #define TG_META_KEY "ThermoGuardKey"       /* idempotency key of the current result */
 #define TG_META_RESULT "ThermoGuardResult" /* JSON of the last result or failure */
 #define TG_META_SOURCE "ThermoGuardSource" /* on SR series we created: the analysed series id */
+#define TG_META_CLAIM "ThermoGuardClaim"   /* cluster-wide claim while a node analyses the series */
 
 /* ---- configuration (config.c) ---- */
 
@@ -51,6 +52,9 @@ typedef struct tg_node_config {
     long max_pixels;
     tg_node_forward forward[TG_NODE_MAX_FORWARD];
     int n_forward;
+    int forward_max_attempts;   /* sends per SR and target before it is abandoned */
+    int forward_retry_s;        /* first backoff delay; doubles per failure ... */
+    int forward_max_retry_s;    /* ... up to this */
     int detector_enabled;
     double detector_threshold;
 } tg_node_config;
@@ -79,6 +83,12 @@ tg_push_result tg_queue_push(const char *id, int force);
 int tg_queue_pop(tg_work *w, double timeout_s);
 /* Marks the running series finished (re-queues it if a rerun was requested meanwhile). */
 void tg_queue_done(const char *id);
+/* Queues `id` again (without Force) once delay_s seconds have passed: a series claimed by another
+ * node is checked again when that claim's lease ends. Entries with the same id keep the earliest
+ * time. Never blocks. Not counted in the queue depth. */
+void tg_queue_push_later(const char *id, double delay_s);
+/* Number of series waiting for such a re-check. */
+int tg_queue_waiting(void);
 void tg_queue_stop(void);
 int tg_queue_stopping(void);
 void tg_queue_counts(int *depth, int *capacity, int *deferred, int *running);
@@ -89,7 +99,7 @@ int tg_queue_state(const char *id, const char **state);
 
 typedef struct tg_node_counters {
     long queued, deferred, duplicates, analysed, sr_created, skipped_current, ignored, failed,
-        bad_instances, forward_failed;
+        bad_instances, forward_failed, claimed_elsewhere;
     double last_latency_s, max_latency_s, sum_latency_s;
     double sum_decode_s, sum_preprocess_s, sum_model_s, sum_sr_s, sum_fetch_s, sum_store_s;
 } tg_node_counters;
@@ -111,10 +121,42 @@ extern tg_node_counters tg_stats;
 #define TG_COUNT(field, delta) do { tg_stats_lock(); tg_stats.field += (delta); tg_stats_unlock(); } while (0)
 /* Publishes counters, queue depth and latencies with OrthancPluginSetMetricsValue. */
 void tg_publish_metrics(void);
-/* Records a forwarding failure for /thermoguard/status (last few kept). */
-void tg_note_forward_failure(const char *sr_id, const char *target, const char *why);
-/* JSON array text of recent forwarding failures (caller frees). */
+
+/* ---- forwarding (forward.c): one thread, retries with exponential backoff ---- */
+
+/* Starts the forwarding thread when targets are configured. 0, or -1 if it cannot start. */
+int tg_forward_start(void);
+/* Stops and joins the thread; pending sends are dropped (they live in memory only). */
+void tg_forward_stop(void);
+/* Queues the result SR `sr_id` of `series_id` for every target. Never blocks on the network;
+ * a full backlog is logged and counted, never a crash. */
+void tg_forward_submit(const char *sr_id, const char *series_id);
+/* Makes every abandoned send due again (attempts reset). Returns how many. */
+int tg_forward_retry_abandoned(void);
+/* JSON array text of the sends that failed at least once and are not delivered yet (retrying or
+ * abandoned), oldest first (caller frees; NULL when out of memory). */
 char *tg_forward_failures_json(void);
+/* SRs delivered (per target), of those delivered only after a failed attempt, and sends waiting. */
+void tg_forward_counts(long *delivered, long *retried_delivered, int *pending);
+
+/* ---- cluster-wide claims (claim.c) ---- */
+
+typedef enum tg_claim_result { TG_CLAIM_OK, TG_CLAIM_BUSY, TG_CLAIM_ERROR } tg_claim_result;
+
+typedef struct tg_claim {
+    int held;
+    double busy_for; /* TG_CLAIM_BUSY: seconds until the other node's claim may be taken over */
+    char value[96]; /* our claim as written ("NODE-ID SECONDS claimed"), checked at release */
+} tg_claim;
+
+/* This process's random node id (32 hex digits), fixed until Orthanc restarts. */
+const char *tg_claim_node_id(void);
+/* Claims `series` for this node (metadata ThermoGuardClaim with revisions). TG_CLAIM_BUSY when
+ * another node holds an active claim or won the race, TG_CLAIM_ERROR when Orthanc refused the
+ * calls; holder then says who or why. */
+tg_claim_result tg_claim_series(const char *series, tg_claim *c, char *holder, size_t holder_size);
+/* Marks our claim released (compare-and-set on its revision); no-op when not held. */
+void tg_claim_release(const char *series, tg_claim *c);
 
 /* ---- worker (worker.c) ---- */
 

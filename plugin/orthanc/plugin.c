@@ -16,7 +16,6 @@
 #ifndef TG_NODE_VERSION
 #define TG_NODE_VERSION "0.0.0"
 #endif
-#define FORWARD_FAILURES_KEPT 16
 
 OrthancPluginContext *tg_ctx;
 tg_node_config tg_cfg;
@@ -24,11 +23,6 @@ int tg_enabled;
 char tg_disabled_reason[512];
 tg_node_counters tg_stats;
 static pthread_mutex_t stats_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static struct {
-    char sr[TG_NODE_ID_SIZE], target[64], why[96];
-} fwd_fail[FORWARD_FAILURES_KEPT];
-static int n_fwd_fail, fwd_next;
 
 /* Orthanc Explorer: a ThermoGuard button on series pages showing the result (or queueing). */
 static const char EXPLORER_JS[] =
@@ -75,36 +69,6 @@ void tg_stats_unlock(void)
     pthread_mutex_unlock(&stats_mu);
 }
 
-void tg_note_forward_failure(const char *sr_id, const char *target, const char *why)
-{
-    tg_stats_lock();
-    snprintf(fwd_fail[fwd_next].sr, sizeof fwd_fail[0].sr, "%s", sr_id);
-    snprintf(fwd_fail[fwd_next].target, sizeof fwd_fail[0].target, "%s", target);
-    snprintf(fwd_fail[fwd_next].why, sizeof fwd_fail[0].why, "%s", why);
-    fwd_next = (fwd_next + 1) % FORWARD_FAILURES_KEPT;
-    if (n_fwd_fail < FORWARD_FAILURES_KEPT)
-        n_fwd_fail++;
-    tg_stats_unlock();
-}
-
-char *tg_forward_failures_json(void)
-{
-    cJSON *a = cJSON_CreateArray();
-    tg_stats_lock();
-    for (int i = 0; i < n_fwd_fail; ++i) {
-        int k = (fwd_next - n_fwd_fail + i + FORWARD_FAILURES_KEPT) % FORWARD_FAILURES_KEPT;
-        cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "SRInstance", fwd_fail[k].sr);
-        cJSON_AddStringToObject(e, "Target", fwd_fail[k].target);
-        cJSON_AddStringToObject(e, "Error", fwd_fail[k].why);
-        cJSON_AddItemToArray(a, e);
-    }
-    tg_stats_unlock();
-    char *text = cJSON_PrintUnformatted(a);
-    cJSON_Delete(a);
-    return text;
-}
-
 void tg_publish_metrics(void)
 {
     int depth, cap, deferred, running;
@@ -142,8 +106,10 @@ static OrthancPluginErrorCode on_change(OrthancPluginChangeType type, OrthancPlu
             TG_COUNT(deferred, 1);
         else if (r == TG_PUSH_DUPLICATE)
             TG_COUNT(duplicates, 1);
+        else if (tg_queue_stopping())
+            tg_log(TG_INFO, "series %s not queued: the node is stopping (the start-up scan finds it)", id);
         else
-            tg_log(TG_ERROR, "series %s could not be queued (stopping or out of memory)", id);
+            tg_log(TG_ERROR, "series %s could not be queued (out of memory)", id);
     } else if (type == OrthancPluginChangeType_OrthancStarted) {
         tg_queue_push("", 0); /* start-up scan, done by a worker */
     } else if (type == OrthancPluginChangeType_OrthancStopped) {
@@ -205,8 +171,7 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext *c)
         return 0;
     }
     tg_enabled = 1;
-    OrthancPluginRegisterOnChangeCallback(c, on_change);
-    tg_publish_metrics();
+    OrthancPluginRegisterOnChangeCallback(c, on_change); /* metrics: first published by a worker */
     tg_log(TG_WARN, "version %s enabled: %d worker(s), queue %d, modalities %s%s, model %s%s%s; REST under /thermoguard/",
            TG_NODE_VERSION, started, tg_cfg.queue_size, tg_cfg.modalities[0], tg_cfg.n_modalities > 1 ? ",..." : "",
            tg_cfg.active >= 0 ? tg_cfg.models[tg_cfg.active].name : "none (placeholder results)",

@@ -11,6 +11,11 @@
 
 #include "node.h"
 
+typedef struct later_entry {
+    char id[TG_NODE_ID_SIZE];
+    double due; /* CLOCK_MONOTONIC seconds */
+} later_entry;
+
 typedef struct running_entry {
     char id[TG_NODE_ID_SIZE];
     int rerun, rerun_force;
@@ -25,6 +30,8 @@ static struct {
     int n_deferred, deferred_cap;
     running_entry *running;
     int n_running, running_cap;
+    later_entry *later;
+    int n_later, later_cap;
     int stop;
 } q = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
@@ -47,9 +54,12 @@ void tg_queue_destroy(void)
     free(q.ring);
     free(q.deferred);
     free(q.running);
+    free(q.later);
     q.ring = q.deferred = NULL;
     q.running = NULL;
+    q.later = NULL;
     q.cap = q.count = q.n_deferred = q.deferred_cap = q.n_running = q.running_cap = 0;
+    q.n_later = q.later_cap = 0;
     pthread_mutex_unlock(&q.mu);
 }
 
@@ -150,6 +160,59 @@ tg_push_result tg_queue_push(const char *id, int force)
     return r;
 }
 
+void tg_queue_push_later(const char *id, double delay_s)
+{
+    if (!id || strlen(id) >= TG_NODE_ID_SIZE)
+        return;
+    double due = tg_now() + delay_s;
+    pthread_mutex_lock(&q.mu);
+    int i = 0;
+    while (i < q.n_later && strcmp(q.later[i].id, id) != 0)
+        ++i;
+    if (i == q.n_later && q.n_later == q.later_cap) {
+        int nc = q.later_cap ? 2 * q.later_cap : 16;
+        later_entry *p = realloc(q.later, (size_t)nc * sizeof *p);
+        if (p) {
+            q.later = p;
+            q.later_cap = nc;
+        }
+    }
+    if (i < q.n_later) {
+        if (due < q.later[i].due)
+            q.later[i].due = due;
+    } else if (q.n_later < q.later_cap) {
+        strcpy(q.later[q.n_later].id, id);
+        q.later[q.n_later++].due = due;
+    } /* out of memory: the next event, analyze request or start-up scan finds the series */
+    pthread_mutex_unlock(&q.mu);
+}
+
+/* Caller holds the lock: queues the re-checks that are due. */
+static void release_due(void)
+{
+    double now = tg_now();
+    for (int i = 0; i < q.n_later;) {
+        if (q.later[i].due <= now) {
+            tg_work w;
+            memset(&w, 0, sizeof w);
+            strcpy(w.id, q.later[i].id);
+            w.enqueued = now;
+            push_locked(&w);
+            q.later[i] = q.later[--q.n_later];
+        } else {
+            ++i;
+        }
+    }
+}
+
+int tg_queue_waiting(void)
+{
+    pthread_mutex_lock(&q.mu);
+    int n = q.n_later;
+    pthread_mutex_unlock(&q.mu);
+    return n;
+}
+
 int tg_queue_pop(tg_work *w, double timeout_s)
 {
     struct timespec until;
@@ -158,6 +221,7 @@ int tg_queue_pop(tg_work *w, double timeout_s)
     until.tv_sec += (time_t)timeout_s + ns / 1000000000L;
     until.tv_nsec = ns % 1000000000L;
     pthread_mutex_lock(&q.mu);
+    release_due();
     while (!q.stop && q.count == 0 && q.n_deferred == 0)
         if (pthread_cond_timedwait(&q.cv, &q.mu, &until) == ETIMEDOUT)
             break;

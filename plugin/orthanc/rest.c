@@ -100,6 +100,7 @@ static OrthancPluginErrorCode on_status(OrthancPluginRestOutput *out, const char
     cJSON_AddStringToObject(j, "Name", TG_NODE_NAME);
     cJSON_AddStringToObject(j, "Version", tg_node_version());
     cJSON_AddBoolToObject(j, "Enabled", tg_enabled);
+    cJSON_AddStringToObject(j, "NodeId", tg_claim_node_id());
     if (tg_enabled)
         cJSON_AddNullToObject(j, "Reason");
     else
@@ -113,6 +114,7 @@ static OrthancPluginErrorCode on_status(OrthancPluginRestOutput *out, const char
     cJSON_AddNumberToObject(q, "Capacity", cap);
     cJSON_AddNumberToObject(q, "Deferred", deferred);
     cJSON_AddNumberToObject(q, "Running", running);
+    cJSON_AddNumberToObject(q, "WaitingForClaim", tg_enabled ? tg_queue_waiting() : 0);
     cJSON_AddNumberToObject(q, "Workers", tg_enabled ? tg_cfg.workers : 0);
     tg_stats_lock();
     tg_node_counters c = tg_stats;
@@ -128,6 +130,13 @@ static OrthancPluginErrorCode on_status(OrthancPluginRestOutput *out, const char
     cJSON_AddNumberToObject(k, "Failed", (double)c.failed);
     cJSON_AddNumberToObject(k, "InstancesRejected", (double)c.bad_instances);
     cJSON_AddNumberToObject(k, "ForwardFailed", (double)c.forward_failed);
+    cJSON_AddNumberToObject(k, "ClaimedElsewhere", (double)c.claimed_elsewhere);
+    long fwd_ok = 0, fwd_late = 0;
+    int fwd_pending = 0;
+    tg_forward_counts(&fwd_ok, &fwd_late, &fwd_pending);
+    cJSON_AddNumberToObject(k, "Forwarded", (double)fwd_ok);
+    cJSON_AddNumberToObject(k, "ForwardedAfterRetry", (double)fwd_late);
+    cJSON_AddNumberToObject(k, "ForwardPending", fwd_pending);
     cJSON *l = cJSON_AddObjectToObject(j, "LatencySeconds");
     cJSON_AddNumberToObject(l, "Last", c.last_latency_s);
     cJSON_AddNumberToObject(l, "Max", c.max_latency_s);
@@ -173,6 +182,21 @@ static OrthancPluginErrorCode on_models(OrthancPluginRestOutput *out, const char
     return OrthancPluginErrorCode_Success;
 }
 
+/* Checks that the request is a POST and the plugin enabled; otherwise answers 405/503 itself and
+ * returns 0. */
+static int enabled_post(OrthancPluginRestOutput *out, const OrthancPluginHttpRequest *req)
+{
+    if (req->method != OrthancPluginHttpMethod_Post) {
+        OrthancPluginSendMethodNotAllowed(tg_ctx, out, "POST");
+        return 0;
+    }
+    if (!tg_enabled) {
+        answer_error(out, 503, tg_disabled_reason);
+        return 0;
+    }
+    return 1;
+}
+
 /* POST {"Name": NAME}: loads the named model (file re-read, SHA-256 checked against the pinned
  * value, parsed, test-run) and only then makes it active. Any failure leaves the previous model
  * active (rollback) and answers 4xx. The switch lasts until Orthanc restarts (ActiveModel in the
@@ -182,14 +206,8 @@ static OrthancPluginErrorCode on_switch(OrthancPluginRestOutput *out, const char
                                         const OrthancPluginHttpRequest *req)
 {
     (void)url;
-    if (req->method != OrthancPluginHttpMethod_Post) {
-        OrthancPluginSendMethodNotAllowed(tg_ctx, out, "POST");
+    if (!enabled_post(out, req))
         return OrthancPluginErrorCode_Success;
-    }
-    if (!tg_enabled) {
-        answer_error(out, 503, tg_disabled_reason);
-        return OrthancPluginErrorCode_Success;
-    }
     if (req->bodySize > MAX_BODY) {
         answer_error(out, 413, "body too large (at most 4096 bytes)");
         return OrthancPluginErrorCode_Success;
@@ -308,6 +326,19 @@ static OrthancPluginErrorCode on_result(OrthancPluginRestOutput *out, const char
     return OrthancPluginErrorCode_Success;
 }
 
+/* POST: every abandoned forwarding send is tried again (with a fresh attempt budget). */
+static OrthancPluginErrorCode on_forward_retry(OrthancPluginRestOutput *out, const char *url,
+                                               const OrthancPluginHttpRequest *req)
+{
+    (void)url;
+    if (!enabled_post(out, req))
+        return OrthancPluginErrorCode_Success;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "Retrying", tg_forward_retry_abandoned());
+    answer_json(out, j);
+    return OrthancPluginErrorCode_Success;
+}
+
 void tg_rest_register(void)
 {
     OrthancPluginRegisterRestCallbackNoLock(tg_ctx, "/thermoguard/status", on_status);
@@ -315,4 +346,5 @@ void tg_rest_register(void)
     OrthancPluginRegisterRestCallbackNoLock(tg_ctx, "/thermoguard/models/active", on_switch);
     OrthancPluginRegisterRestCallbackNoLock(tg_ctx, "/thermoguard/series/([^/]+)/analyze", on_analyze);
     OrthancPluginRegisterRestCallbackNoLock(tg_ctx, "/thermoguard/series/([^/]+)/result", on_result);
+    OrthancPluginRegisterRestCallbackNoLock(tg_ctx, "/thermoguard/forward/retry", on_forward_retry);
 }

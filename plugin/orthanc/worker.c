@@ -10,15 +10,13 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 #include <cjson/cJSON.h>
 
 #include "analyze.h"
 #include "node.h"
-#include "sha256.h"
+#include "thermoguard/sha256.h"
 
 #define MAX_WORKERS 16
-#define FORWARD_ATTEMPTS 3
 
 static pthread_t threads[MAX_WORKERS];
 static int n_threads;
@@ -160,44 +158,30 @@ static int cmp_str(const void *a, const void *b)
 static void make_key(const char **uids, int n, const char *model, char *key, size_t size)
 {
     qsort(uids, (size_t)n, sizeof *uids, cmp_str);
-    tg_node_sha256 s;
-    tg_node_sha256_init(&s);
+    tg_sha256_ctx s;
+    tg_sha256_init(&s);
     for (int i = 0; i < n; ++i) {
-        tg_node_sha256_update(&s, uids[i], strlen(uids[i]));
-        tg_node_sha256_update(&s, "\n", 1);
+        tg_sha256_update(&s, uids[i], strlen(uids[i]));
+        tg_sha256_update(&s, "\n", 1);
     }
-    char hex[65];
-    tg_node_sha256_final_hex(&s, hex);
+    uint8_t digest[TG_SHA256_BYTES];
+    char hex[TG_SHA256_HEX_CHARS];
+    tg_sha256_final(&s, digest);
+    tg_sha256_hex(digest, hex);
     snprintf(key, size, "%s/%d/%s", model, n, hex);
 }
 
-/* ---- forwarding ---- */
-
-static void forward_sr(const char *sr_id)
+/* 1 when the series' stored idempotency key (ThermoGuardKey) equals key. */
+static int current_key_is(const char *series, const char *key)
 {
-    for (int t = 0; t < tg_cfg.n_forward; ++t) {
-        const tg_node_forward *f = &tg_cfg.forward[t];
-        char uri[160], body[160];
-        snprintf(uri, sizeof uri, "/%s/%s/store", f->peer ? "peers" : "modalities", f->name);
-        if (f->peer)
-            snprintf(body, sizeof body, "[\"%s\"]", sr_id);
-        else
-            snprintf(body, sizeof body, "{\"Resources\":[\"%s\"],\"Synchronous\":true}", sr_id);
-        int ok = 0;
-        for (int attempt = 0; attempt < FORWARD_ATTEMPTS && !ok && !tg_queue_stopping(); ++attempt) {
-            if (attempt)
-                sleep(1u << (attempt - 1)); /* backoff 1 s, 2 s */
-            cJSON *r = post_json(uri, body, strlen(body));
-            ok = r != NULL;
-            cJSON_Delete(r);
-        }
-        if (!ok) {
-            tg_log(TG_WARN, "forwarding SR instance %s to %s %s failed after %d attempts", sr_id,
-                   f->peer ? "peer" : "modality", f->name, FORWARD_ATTEMPTS);
-            tg_note_forward_failure(sr_id, f->name, "store request failed");
-            TG_COUNT(forward_failed, 1);
-        }
-    }
+    char uri[160];
+    snprintf(uri, sizeof uri, "/series/%s/metadata/%s", series, TG_META_KEY);
+    OrthancPluginMemoryBuffer buf;
+    if (rest_get(uri, &buf) != 0)
+        return 0;
+    int same = buf.size == strlen(key) && !memcmp(buf.data, key, buf.size);
+    OrthancPluginFreeMemoryBuffer(tg_ctx, &buf);
+    return same;
 }
 
 /* ---- one series ---- */
@@ -319,7 +303,9 @@ static void process_series(const tg_work *w)
     memset(&res, 0, sizeof res);
     int n = 0;
     tg_node_model *model = NULL;
-    char key[160], prev_sr[TG_NODE_ID_SIZE] = "", why[600];
+    char key[160], prev_sr[TG_NODE_ID_SIZE] = "", why[600], holder[160];
+    tg_claim claim;
+    memset(&claim, 0, sizeof claim);
 
     if (!series) {
         tg_log(TG_INFO, "series %s: no longer in Orthanc, skipped", id);
@@ -362,6 +348,25 @@ static void process_series(const tg_work *w)
     make_key(uids, n, tg_node_model_sha(model), key, sizeof key);
     if (!w->force && !strcmp(json_str(meta, TG_META_KEY, NULL), key)) {
         tg_log(TG_INFO, "series %s: current result exists (key %s), nothing to do", id, key);
+        TG_COUNT(skipped_current, 1);
+        goto out;
+    }
+    /* Nodes sharing one index: only the node holding the claim analyses (claim.c). */
+    tg_claim_result cr = tg_claim_series(id, &claim, holder, sizeof holder);
+    if (cr == TG_CLAIM_BUSY) {
+        tg_log(TG_INFO, "series %s: claimed by node %s, not analysed here; checked again in %.0f s", id, holder,
+               claim.busy_for + 1.0);
+        TG_COUNT(claimed_elsewhere, 1);
+        tg_queue_push_later(id, claim.busy_for + 1.0);
+        goto out;
+    }
+    if (cr == TG_CLAIM_ERROR) {
+        snprintf(why, sizeof why, "cannot claim the series for analysis: %s", holder);
+        record_failure(id, prev_sr, why);
+        goto out;
+    }
+    if (!w->force && current_key_is(id, key)) { /* another node finished between our read and our claim */
+        tg_log(TG_INFO, "series %s: current result written meanwhile (key %s), nothing to do", id, key);
         TG_COUNT(skipped_current, 1);
         goto out;
     }
@@ -438,8 +443,9 @@ static void process_series(const tg_work *w)
     tg_stats.sum_model_s += res.seconds_model;
     tg_stats.sum_sr_s += res.seconds_sr;
     tg_stats_unlock();
-    forward_sr(sr_copy);
+    tg_forward_submit(sr_copy, id);
 out:
+    tg_claim_release(id, &claim);
     if (bufs)
         for (int i = 0; i < n; ++i)
             if (bufs[i].data)
@@ -500,11 +506,15 @@ static void *worker_main(void *arg)
 int tg_workers_start(int n)
 {
     n_threads = 0;
+    if (tg_forward_start() != 0)
+        return 0;
     for (int i = 0; i < n && i < MAX_WORKERS; ++i) {
         if (pthread_create(&threads[n_threads], NULL, worker_main, NULL) != 0)
             break;
         n_threads++;
     }
+    if (n_threads == 0)
+        tg_forward_stop();
     return n_threads;
 }
 
@@ -514,4 +524,5 @@ void tg_workers_join(void)
     for (int i = 0; i < n_threads; ++i)
         pthread_join(threads[i], NULL);
     n_threads = 0;
+    tg_forward_stop();
 }

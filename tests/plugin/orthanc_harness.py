@@ -192,6 +192,15 @@ class Orthanc:
             time.sleep(0.25)
         return None
 
+    def wait_log(self, text, timeout=60):
+        """True once `text` appears in Orthanc's log (the plugin's decisions are logged)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if text in self.log():
+                return True
+            time.sleep(0.2)
+        return False
+
     def wait_idle(self, timeout=30):
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -312,3 +321,20 @@ def finish(tmp, nodes, extra_procs=(), keep_log_tail=True):
     shutil.rmtree(tmp, ignore_errors=True)
     print("FAIL (%d)" % len(failures) if failures else "PASS", flush=True)
     sys.exit(1 if failures else 0)
+
+
+def run_test(main, tmp, nodes, procs=lambda: ()):
+    """Runs main() as a test script: signals become failures, any exception is a failure (with its
+    traceback), and finish() always cleans up. `nodes` and `procs` are called at the end (the
+    test's globals are only set while main runs)."""
+    import traceback
+    install_signal_handlers()
+    try:
+        main()
+    except SystemExit as e:
+        fail(str(e))
+    except Exception as e:  # noqa: BLE001 -- any error is a test failure, cleanup still runs
+        traceback.print_exc()
+        fail("%s: %s" % (type(e).__name__, e))
+    finally:
+        finish(tmp, nodes(), procs())
