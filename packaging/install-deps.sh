@@ -16,6 +16,8 @@ PKGS=(
   libdcmtk-dev dcmtk libinsighttoolkit5-dev
   # node
   orthanc orthanc-dev orthanc-doc libcjson-dev
+  # scale-out test: two Orthanc nodes on one PostgreSQL index (a throw-away cluster per run)
+  postgresql orthanc-postgresql
   # validators
   dicom3tools libxml2-utils pixelmed-apps default-jre-headless
   # independent references for cross-checks (never used by the product)
