@@ -19,7 +19,7 @@
 #   PGD-AT with a 20-epoch budget ramp (curriculum).
 # usage: robustness_table.sh THERMOGUARD [WORKDIR]   (output: WORKDIR/table.txt and table.csv)
 set -eu
-tg=$1
+tg=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") # absolute: the script changes into WORKDIR
 work=${2:-$(mktemp -d /tmp/tg_robust_table_XXXXXX)}
 mkdir -p "$work"
 cd "$work"
