@@ -21,6 +21,7 @@ tg_attack_params tg_attack_params_default(tg_attack_kind kind)
     p.restarts = 1;
     p.random_start = 0;
     p.loss = TG_LOSS_XENT;
+    p.threshold = 0.5;
     p.momentum = 1.0;
     p.cw_form = TG_CW_SEARCH;
     p.cw_c = 1e-3;
@@ -109,6 +110,11 @@ tg_status tg_attack_params_check(const tg_attack_params *p, int classes, int bat
         return tg_fail(TG_ERR_RANGE, "attack params: restarts %d outside 1..10000", p->restarts);
     if ((unsigned)p->loss > TG_LOSS_FOCAL)
         return tg_fail(TG_ERR_ARG, "attack params: unknown loss %d", (int)p->loss);
+    if (!(p->threshold > 0.0 && p->threshold < 1.0))
+        return tg_fail(TG_ERR_RANGE, "attack params: decision threshold %g outside (0, 1)", p->threshold);
+    if (classes != 2 && p->threshold != 0.5)
+        return tg_fail(TG_ERR_ARG, "attack params: a decision threshold other than 0.5 needs two classes, not %d",
+                       classes);
     if (!isfinite(p->momentum) || p->momentum < 0.0)
         return tg_fail(TG_ERR_RANGE, "attack params: momentum %g must be >= 0", p->momentum);
     if (p->cw_form != TG_CW_SEARCH && p->cw_form != TG_CW_FIXED)
@@ -195,12 +201,26 @@ static void margin_of(const float *z, int K, int r, int targeted, float *m, int 
     *succ = targeted ? arg == r : arg != r;
 }
 
+/* The attacked decision's logits of nb samples: the pipeline's z with class 1 lowered by
+ * logit(threshold) (into c->zs), so argmax is the model's calibrated rule; z itself at 0.5. */
+static const float *decision_logits(atk_ctx *c, const float *z, int nb)
+{
+    if (c->offset == 0.0f)
+        return z;
+    for (int j = 0; j < nb; j++) {
+        c->zs[2 * j] = z[2 * j];
+        c->zs[2 * j + 1] = z[2 * j + 1] - c->offset;
+    }
+    return c->zs;
+}
+
 tg_status atk_forward(atk_ctx *c, const float *x, int nb, const int *idx, tg_loss_kind loss, int grad)
 {
     const float *z;
     tg_status st = tg_pipeline_forward(c->p, x, nb, NULL, &z);
     if (st != TG_OK)
         return st;
+    z = decision_logits(c, z, nb);
     c->nb = nb;
     c->idx = idx;
     c->loss = loss;
@@ -343,6 +363,7 @@ static tg_status finish(atk_ctx *c)
     tg_status st = tg_pipeline_forward(c->p, c->adv, c->B, NULL, &z);
     if (st != TG_OK)
         return st;
+    z = decision_logits(c, z, c->B);
     res->n_success = 0;
     for (int b = 0; b < c->B; b++) {
         float m;
@@ -396,6 +417,7 @@ tg_status tg_attack_run(tg_pipeline *p, const tg_attack_params *params, const fl
     c.ref = params->targeted ? params->targets : labels;
     c.sgn = params->targeted ? -1.0f : 1.0f;
     c.adv = out_adv;
+    c.offset = (float)log(params->threshold / (1.0 - params->threshold));
     for (int b = 0; b < batch; b++)
         if (labels[b] < 0 || labels[b] >= K)
             return tg_fail(TG_ERR_RANGE, "tg_attack_run: label %d of sample %d outside 0..%d", labels[b], b, K - 1);
@@ -422,7 +444,8 @@ tg_status tg_attack_run(tg_pipeline *p, const tg_attack_params *params, const fl
     c.best_s = calloc(b, sizeof(int));
     c.lab = malloc(b * sizeof(int));
     c.dl = malloc(b * (size_t)K * sizeof(float));
-    if (!c.m || !c.J || !c.best_m || !c.succ || !c.best_s || !c.lab || !c.dl) {
+    c.zs = malloc(b * (size_t)K * sizeof(float));
+    if (!c.m || !c.J || !c.best_m || !c.succ || !c.best_s || !c.lab || !c.dl || !c.zs) {
         st = tg_fail(TG_ERR_NOMEM, "tg_attack_run: out of memory");
         goto done;
     }
@@ -463,5 +486,6 @@ done:
     free(c.best_s);
     free(c.lab);
     free(c.dl);
+    free(c.zs);
     return st;
 }

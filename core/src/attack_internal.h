@@ -30,7 +30,9 @@ typedef struct atk_ctx {
     int nb;
     const int *idx;
     tg_loss_kind loss;
-    const float *logits;  /* [nb, K] inside the pipeline */
+    const float *logits;  /* [nb, K] the decision's logits (the pipeline's, or zs when shifted) */
+    float offset;         /* logit(threshold) subtracted from class 1 (0 = argmax) */
+    float *zs;            /* [B, K] shifted logits */
     float *m;             /* [B] adversarial margin: untargeted z_y - max_{i!=y} z_i, targeted max_{i!=t} z_i - z_t */
     float *J;             /* [B] objective */
     int *succ;            /* [B] argmax != label (targeted: == target) */

@@ -202,7 +202,7 @@ typedef struct image_ctx {
     float *adv, *q, *cw;           /* [N] each */
     float probs[TG_MODEL_MAX_CLASSES];
     size_t N;
-    int cls;                       /* clean argmax class: the attack's "label" */
+    int cls;                       /* class of the clean verdict: the attack's "label" */
     int verdict;
 } image_ctx;
 
@@ -231,6 +231,16 @@ static tg_status detector_score(tg_audit *a, const float *x, float *score, int *
     return st;
 }
 
+/* The decision threshold on P(class 1) of model m for the attacks: its calibrated rule on two
+ * classes (kept inside (0, 1) so the attack's logit shift is finite), argmax otherwise. */
+static double attack_threshold(const tg_model *m)
+{
+    if (m->n_classes != 2)
+        return 0.5;
+    double t = m->positive_class == 1 ? m->threshold : 1.0 - m->threshold;
+    return t < 1e-6 ? 1e-6 : t > 1.0 - 1e-6 ? 1.0 - 1e-6 : t;
+}
+
 /* Runs attack k with L∞ budget b against the threat's attacker into c->adv. */
 static tg_status run_attack(image_ctx *c, int t, int b, int k, int *cw_done, const tg_progress *cancel_only)
 {
@@ -241,6 +251,7 @@ static tg_status run_attack(image_ctx *c, int t, int b, int k, int *cw_done, con
     double eps = a->budget_norm[b];
     prm.seed = a->cfg.seed * 0x9E3779B97F4A7C15ull + (uint64_t)(t * 131 + k) + 1;
     prm.index_base = a->n;
+    prm.threshold = attack_threshold(th == TG_THREAT_TRANSFER ? a->source : a->target);
     tg_attack_result res;
     tg_status st = tg_attack_result_init(&res, 1);
     if (st != TG_OK)
@@ -435,9 +446,11 @@ tg_status tg_audit_image(tg_audit *a, const float *raw, int label, const char *i
         r.skipped = 1;
         snprintf(r.note, sizeof r.note, "pixel outside the model's range %g..%g (or not finite)", pc->t_min, pc->t_max);
     } else if ((st = tg_pipeline_predict(a->pt, raw, 1, c.probs)) == TG_OK) {
-        c.cls = argmax(c.probs, tg_pipeline_get_net(a->pt)->classes);
+        int K = tg_pipeline_get_net(a->pt)->classes;
         r.clean_prob = c.probs[a->target->positive_class];
         r.clean_verdict = c.verdict = verdict_of(a, r.clean_prob);
+        /* two classes: the attacks flip the deployed verdict (P(positive) >= threshold) */
+        c.cls = K == 2 ? (c.verdict ? a->target->positive_class : 1 - a->target->positive_class) : argmax(c.probs, K);
         if ((st = detector_score(a, raw, &r.clean_det_score, &r.clean_det_flag)) == TG_OK)
             st = audit_cells(&c, &r, progress);
     }

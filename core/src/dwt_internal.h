@@ -6,16 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "simd_clones.h"
 #include "thermoguard/dwt.h"
 
-/* Hot loops are compiled twice, for baseline x86-64 and for x86-64-v3 (AVX2 + FMA, Intel Haswell / AMD Zen and later), and
- * the loader picks the best one for the CPU (GCC function multi-versioning). The package stays
- * runnable on any x86-64 while using the vector units that are there. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define TG_SIMD_CLONES __attribute__((target_clones("default", "arch=x86-64-v3")))
-#else
-#define TG_SIMD_CLONES
-#endif
 
 /* One term of a boundary sample: extended value += w * x[idx]. */
 typedef struct tg_ext_term {

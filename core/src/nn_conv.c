@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "nn_internal.h"
+#include "simd_clones.h"
 
 /* Validates a conv call; fills the output size and the element counts of in/out/w. */
 static tg_status conv_check(const char *fn, int B, int C, int H, int W, int K, int R, int S, int P, int *OH,
@@ -85,7 +86,8 @@ static void im2col(float *col, const float *in, int C, int H, int W, int R, int 
 }
 
 /* din [C,H,W] += the column gradient folded back (the adjoint of im2col). */
-static void col2im_add(float *din, const float *col, int C, int H, int W, int R, int S, int P, int OH, int OW)
+TG_SIMD_CLONES static void col2im_add(float *din, const float *col, int C, int H, int W, int R, int S, int P, int OH,
+                                      int OW)
 {
     size_t L = (size_t)OH * OW;
     for (int c = 0; c < C; c++)

@@ -31,9 +31,12 @@ static double median(float *v, size_t n)
     return n % 2 ? v[n / 2] : 0.5 * ((double)v[n / 2 - 1] + v[n / 2]);
 }
 
-/* Predicted class = argmax of the probabilities. */
-static int argmax(const float *p, int K)
+/* The model's decision: two classes, class 1 when P(1) >= threshold (as tg_evaluate and the
+ * node decide); otherwise the argmax of the probabilities. */
+static int decide(const float *p, int K, double threshold)
 {
+    if (K == 2)
+        return p[1] >= threshold;
     int best = 0;
     for (int k = 1; k < K; k++)
         if (p[k] > p[best])
@@ -41,12 +44,16 @@ static int argmax(const float *p, int K)
     return best;
 }
 
-tg_status tg_robustness_run(tg_pipeline *target, tg_pipeline *source, const tg_detector *det, const tg_sample_set *s,
+tg_status tg_robustness_run(tg_pipeline *target, double target_threshold, tg_pipeline *source,
+                            double source_threshold, const tg_detector *det, const tg_sample_set *s,
                             const tg_attack_params *a, tg_threat t, int batch, tg_robust_cell *out,
                             const tg_progress *progress)
 {
     if (!target || !s || !a || !out)
         return tg_fail(TG_ERR_ARG, "tg_robustness_run: NULL argument");
+    if (!(target_threshold > 0.0 && target_threshold < 1.0) || !(source_threshold > 0.0 && source_threshold < 1.0))
+        return tg_fail(TG_ERR_RANGE, "robustness: decision thresholds (target %g, source %g) must lie in (0, 1)",
+                       target_threshold, source_threshold);
     if (t == TG_THREAT_TRANSFER && !source)
         return tg_fail(TG_ERR_ARG, "robustness: the transfer threat model needs a source pipeline");
     if (t == TG_THREAT_BLACKBOX && a->kind != TG_ATTACK_SQUARE)
@@ -63,6 +70,8 @@ tg_status tg_robustness_run(tg_pipeline *target, tg_pipeline *source, const tg_d
     if (batch < 1 || batch > tg_pipeline_max_batch(target) || batch > tg_pipeline_max_batch(attacker))
         return tg_fail(TG_ERR_ARG, "robustness: batch %d exceeds a pipeline's capacity", batch);
     const int K = tg_pipeline_get_net(target)->classes;
+    if (K != 2 && (target_threshold != 0.5 || source_threshold != 0.5))
+        return tg_fail(TG_ERR_ARG, "robustness: decision thresholds other than 0.5 need two classes, not %d", K);
     const size_t per = (size_t)s->c * (size_t)s->h * (size_t)s->w;
     float *adv = NULL, *probs = NULL, *linf = NULL, *l2 = NULL, *sc_clean = NULL, *sc_adv = NULL;
     int *pred_clean = NULL;
@@ -93,9 +102,10 @@ tg_status tg_robustness_run(tg_pipeline *target, tg_pipeline *source, const tg_d
         if ((st = tg_pipeline_predict(target, x, nb, probs)) != TG_OK)
             break;
         for (int b = 0; b < nb; b++)
-            pred_clean[b] = argmax(probs + (size_t)b * (size_t)K, K);
+            pred_clean[b] = decide(probs + (size_t)b * (size_t)K, K, target_threshold);
         tg_attack_params ap = *a;
         ap.index_base = a->index_base + b0;
+        ap.threshold = t == TG_THREAT_TRANSFER ? source_threshold : target_threshold;
         if (res.batch != nb) {
             tg_attack_result_free(&res);
             if ((st = tg_attack_result_init(&res, nb)) != TG_OK)
@@ -114,7 +124,7 @@ tg_status tg_robustness_run(tg_pipeline *target, tg_pipeline *source, const tg_d
             break;
         for (int b = 0; b < nb; b++) {
             int ok_clean = pred_clean[b] == y[b];
-            int ok_adv = argmax(probs + (size_t)b * (size_t)K, K) == y[b];
+            int ok_adv = decide(probs + (size_t)b * (size_t)K, K, target_threshold) == y[b];
             c.n++;
             c.clean_correct += (size_t)ok_clean;
             c.robust_correct += (size_t)(ok_clean && ok_adv); /* wrong when clean = wrong under attack */

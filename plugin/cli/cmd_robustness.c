@@ -21,12 +21,17 @@
 #define SYNTHETIC_NOTE "SYNTHETIC \xe2\x80\x94 not for clinical use"
 #define MAX_MODELS 8
 #define MAX_EPS 8
-#define N_ATTACKS 5
+#define N_ATTACKS 7
 #define N_THREATS 3
 
-static const char *const attack_names[N_ATTACKS] = {"fgsm", "pgd", "cw", "apgd", "square"};
-static const tg_attack_kind attack_kinds[N_ATTACKS] = {TG_ATTACK_FGSM, TG_ATTACK_PGD, TG_ATTACK_CW, TG_ATTACK_APGD,
-                                                       TG_ATTACK_SQUARE};
+/* The attacks by name, with their kind, norm and loss (C&W is L2 by construction). */
+static const char *const attack_names[N_ATTACKS] = {"fgsm", "pgd", "pgd-l2", "cw", "apgd", "apgd-margin", "square"};
+static const tg_attack_kind attack_kinds[N_ATTACKS] = {TG_ATTACK_FGSM, TG_ATTACK_PGD,  TG_ATTACK_PGD,   TG_ATTACK_CW,
+                                                       TG_ATTACK_APGD, TG_ATTACK_APGD, TG_ATTACK_SQUARE};
+static const tg_attack_norm attack_norms[N_ATTACKS] = {TG_NORM_LINF, TG_NORM_LINF, TG_NORM_L2,  TG_NORM_L2,
+                                                       TG_NORM_LINF, TG_NORM_LINF, TG_NORM_LINF};
+static const tg_loss_kind attack_losses[N_ATTACKS] = {TG_LOSS_XENT, TG_LOSS_XENT,   TG_LOSS_XENT,  TG_LOSS_MARGIN,
+                                                      TG_LOSS_XENT, TG_LOSS_MARGIN, TG_LOSS_MARGIN};
 static const char *const threat_names[N_THREATS] = {"transfer", "adaptive", "black-box"};
 
 static void help(FILE *out)
@@ -46,16 +51,19 @@ static void help(FILE *out)
             "options:\n"
             "  --model NAME=FILE     a model to evaluate (up to 8; repeat)\n"
             "  --source FILE         undefended model the transfer attacks run on (default: the first)\n"
-            "  --attacks LIST        of fgsm,pgd,cw,apgd,square (default all)\n"
+            "  --attacks LIST        of fgsm,pgd,pgd-l2,cw,apgd,apgd-margin,square (default all)\n"
             "  --eps-c LIST          L-inf budgets in \xc2\xb0" "C (default 0.05,0.1,0.2)\n"
             "  --eps LIST            L-inf budgets in normalised units (fractions of t_max - t_min)\n"
+            "  --eps-l2-c LIST       pgd-l2 budgets in \xc2\xb0" "C, L2 norm over one whole input sample, one per\n"
+            "                        L-inf budget (default eps * sqrt(values per sample) / 4: the L2 size\n"
+            "                        of a full-eps change of 1/16 of the values)\n"
             "  --threats LIST        of transfer,adaptive,black-box (default all)\n"
             "  --split test|all      held-out test patients (default) or every sample\n"
             "  --limit N             first N samples of the split only\n"
             "  --seed S              attack seed (default 1)\n"
-            "  --pgd-steps N         PGD steps per restart (default 20, step 2.5 eps / N)\n"
+            "  --pgd-steps N         PGD (L-inf and L2) steps per restart (default 20, step 2.5 eps / N)\n"
             "  --restarts N          PGD and APGD restarts, worst case kept (default 2)\n"
-            "  --apgd-steps N        APGD iterations (default 100)\n"
+            "  --apgd-steps N        APGD iterations, CE and margin loss (default 100)\n"
             "  --cw-steps N          C&W iterations, fixed-c form c = 1, unbounded (default 100)\n"
             "  --queries N           Square query budget (default 1000)\n"
             "  --batch N             attack batch (default 32)\n"
@@ -64,13 +72,15 @@ static void help(FILE *out)
             "  --csv FILE            one row per cell, for plots\n"
             "  --help                this text\n"
             "C&W is a minimum-norm attack: it ignores the budget and is run once per model and threat.\n"
+            "Verdicts are each model's deployed decision, sick when P(sick) >= its calibrated threshold\n"
+            "(as 'thermoguard eval' and the node decide); every attack aims at the attacked model's rule.\n"
             "exit status: 0 ok, 1 runtime failure (unreadable model or data), 2 usage error\n");
 }
 
 /* One evaluated cell with its coordinates. */
 typedef struct cell {
     int model, attack, threat, eps; /* eps: index into the budget list, -1 for C&W (unbounded) */
-    double eps_norm;                /* budget of the target in normalised units (0 for C&W) */
+    double eps_norm;                /* budget of the target in normalised units (0 for C&W; L2 for pgd-l2) */
     tg_robust_cell r;
 } cell;
 
@@ -78,8 +88,8 @@ typedef struct opts {
     const char *dir, *source_path, *csv;
     const char *names[MAX_MODELS], *paths[MAX_MODELS];
     int n_models, attacks[N_ATTACKS], threats[N_THREATS];
-    double eps[MAX_EPS];
-    int n_eps, eps_in_c, split_all, json, threads, batch;
+    double eps[MAX_EPS], eps_l2_c[MAX_EPS];
+    int n_eps, n_eps_l2, eps_in_c, split_all, json, threads, batch;
     int pgd_steps, restarts, apgd_steps, cw_steps, queries;
     size_t limit;
     uint64_t seed;
@@ -122,12 +132,13 @@ static int parse_eps(const char *s, double *eps, int *n)
 /* Parses argv into o; returns -1 to continue, else the exit status. */
 static int parse(int argc, char **argv, opts *o)
 {
-    enum { O_MODEL = 256, O_SOURCE, O_ATT, O_EPSC, O_EPS, O_THR, O_SPLIT, O_LIMIT, O_SEED, O_PGD, O_RST, O_APGD,
-           O_CW, O_Q, O_BATCH, O_THREADS, O_JSON, O_CSV, O_HELP };
+    enum { O_MODEL = 256, O_SOURCE, O_ATT, O_EPSC, O_EPS, O_EPSL2, O_THR, O_SPLIT, O_LIMIT, O_SEED, O_PGD, O_RST,
+           O_APGD, O_CW, O_Q, O_BATCH, O_THREADS, O_JSON, O_CSV, O_HELP };
     static const struct option lo[] = {
         {"model", required_argument, 0, O_MODEL},     {"source", required_argument, 0, O_SOURCE},
         {"attacks", required_argument, 0, O_ATT},     {"eps-c", required_argument, 0, O_EPSC},
-        {"eps", required_argument, 0, O_EPS},         {"threats", required_argument, 0, O_THR},
+        {"eps", required_argument, 0, O_EPS},         {"eps-l2-c", required_argument, 0, O_EPSL2},
+        {"threats", required_argument, 0, O_THR},
         {"split", required_argument, 0, O_SPLIT},     {"limit", required_argument, 0, O_LIMIT},
         {"seed", required_argument, 0, O_SEED},       {"pgd-steps", required_argument, 0, O_PGD},
         {"restarts", required_argument, 0, O_RST},    {"apgd-steps", required_argument, 0, O_APGD},
@@ -161,6 +172,7 @@ static int parse(int argc, char **argv, opts *o)
         case O_THR: bad = parse_names(a, threat_names, N_THREATS, o->threats); break;
         case O_EPSC: bad = parse_eps(a, o->eps, &o->n_eps); have_epsc = 1; break;
         case O_EPS: bad = parse_eps(a, o->eps, &o->n_eps) || o->eps[0] > 1; have_eps = 1; break;
+        case O_EPSL2: bad = parse_eps(a, o->eps_l2_c, &o->n_eps_l2); break;
         case O_SPLIT:
             if (!strcmp(a, "test") || !strcmp(a, "all"))
                 o->split_all = !strcmp(a, "all");
@@ -189,6 +201,9 @@ static int parse(int argc, char **argv, opts *o)
     if (have_eps && have_epsc)
         return cli_error("robustness", 2, "give the budgets either in \xc2\xb0" "C (--eps-c) or normalised (--eps), not both");
     o->eps_in_c = !have_eps;
+    if (o->n_eps_l2 && o->n_eps_l2 != o->n_eps)
+        return cli_error("robustness", 2, "--eps-l2-c gives %d budgets for %d L-inf budgets (one per L-inf budget)",
+                         o->n_eps_l2, o->n_eps);
     for (int k = 0; k < o->n_eps && have_eps; k++)
         if (o->eps[k] > 1)
             return cli_error("robustness", 2, "--eps %g: normalised budgets are fractions of the range (<= 1)", o->eps[k]);
@@ -227,6 +242,8 @@ static tg_attack_params attack_params(const opts *o, int ai, double eps)
 {
     tg_attack_params p = tg_attack_params_default(attack_kinds[ai]);
     p.seed = o->seed;
+    p.norm = attack_norms[ai];
+    p.loss = attack_losses[ai];
     switch (attack_kinds[ai]) {
     case TG_ATTACK_FGSM: p.eps = p.step = eps; break;
     case TG_ATTACK_PGD:
@@ -259,14 +276,16 @@ static void attack_settings(const opts *o, int ai, char *buf, size_t size)
     switch (attack_kinds[ai]) {
     case TG_ATTACK_FGSM: snprintf(buf, size, "FGSM L-inf, one step of eps"); break;
     case TG_ATTACK_PGD:
-        snprintf(buf, size, "PGD L-inf, CE, random start, %d steps of 2.5 eps/%d, %d restarts (worst case)",
-                 o->pgd_steps, o->pgd_steps, o->restarts);
+        snprintf(buf, size, "PGD %s, CE, random start, %d steps of 2.5 eps/%d, %d restarts (worst case)",
+                 attack_norms[ai] == TG_NORM_L2 ? "L2 (budget --eps-l2-c)" : "L-inf", o->pgd_steps, o->pgd_steps,
+                 o->restarts);
         break;
     case TG_ATTACK_CW:
         snprintf(buf, size, "C&W L2 fixed-c form (c 1, %d Adam steps, lr 0.01, kappa 0), unbounded", o->cw_steps);
         break;
     case TG_ATTACK_APGD:
-        snprintf(buf, size, "APGD-CE L-inf, %d iterations, rho 0.75, %d restarts", o->apgd_steps, o->restarts);
+        snprintf(buf, size, "APGD L-inf, %s loss, %d iterations, rho 0.75, %d restarts",
+                 attack_losses[ai] == TG_LOSS_MARGIN ? "margin z_y - z_other" : "CE", o->apgd_steps, o->restarts);
         break;
     default: snprintf(buf, size, "Square L-inf, margin loss, %d queries, p_init 0.8", o->queries); break;
     }
@@ -278,6 +297,7 @@ typedef struct entry {
     tg_pipeline *p;
     tg_sample_set set;      /* the evaluated samples, preprocessed with this model's settings */
     double cpu;             /* °C per normalised unit (1 for intensity models) */
+    double threshold;       /* the deployed decision: sick when P(sick) >= threshold */
     int synthetic_data;
 } entry;
 
@@ -298,6 +318,11 @@ static int entry_load(entry *e, const char *path, const char *dir, const tg_spli
     if (tg_model_load(path, &e->m, NULL) != TG_OK || tg_model_pipeline(e->m, batch, &e->p) != TG_OK)
         return cli_error("robustness", 1, "%s", tg_last_error());
     e->cpu = tg_pipeline_celsius_per_unit(&e->m->pipeline);
+    if (e->m->n_classes != 2 || e->m->positive_class != 1)
+        return cli_error("robustness", 1, "%s: a healthy/sick model (two classes, sick = class 1) is needed", path);
+    /* A threshold of exactly 0 or 1 is a constant verdict; kept just inside so the attacks'
+     * logit shift stays finite (the verdict of every finite score is unchanged). */
+    e->threshold = e->m->threshold < 1e-6 ? 1e-6 : e->m->threshold > 1 - 1e-6 ? 1 - 1e-6 : e->m->threshold;
     if (!load_set)
         return 0;
     tg_sample_set all = {0}, parts[3] = {{0}};
@@ -389,11 +414,23 @@ static const cell *find(const cell *cells, int n, int m, int a, int t, int e)
     return NULL;
 }
 
-/* The budget of index e in °C and normalised units for entry t (C&W: "unbounded"). */
-static void budget_text(const opts *o, const entry *t, int e, char *buf, size_t size)
+/* The pgd-l2 budget of index e in °C for entry t: --eps-l2-c, else eps * sqrt(values) / 4. */
+static double l2_budget_c(const opts *o, const entry *t, int e)
+{
+    if (o->n_eps_l2)
+        return o->eps_l2_c[e];
+    const tg_pipeline_config *pc = &t->m->pipeline;
+    double linf_c = o->eps_in_c ? o->eps[e] : o->eps[e] * t->cpu;
+    return linf_c * sqrt((double)pc->in_c * pc->in_h * pc->in_w) / 4.0;
+}
+
+/* The budget of index e of attack a in °C and normalised units for entry t (C&W: "unbounded"). */
+static void budget_text(const opts *o, const entry *t, int a, int e, char *buf, size_t size)
 {
     if (e < 0)
         snprintf(buf, size, "unbounded");
+    else if (attack_norms[a] == TG_NORM_L2)
+        snprintf(buf, size, "L2 %.4g \xc2\xb0" "C = %.5g", l2_budget_c(o, t, e), l2_budget_c(o, t, e) / t->cpu);
     else if (o->eps_in_c)
         snprintf(buf, size, "%g \xc2\xb0" "C = %.5g", o->eps[e], o->eps[e] / t->cpu);
     else if (t->m->pipeline.has_temperature)
@@ -419,23 +456,30 @@ static void print_text(const opts *o, const entry *ent, const entry *src, const 
             src->m->name, src->m->prov.defense, src->m->pipeline.denoise_on ? "on" : "off");
     fprintf(f, "models:\n");
     for (int m = 0; m < o->n_models; m++)
-        fprintf(f, "  %-14s %s: defense %s, denoise %s, %.4g \xc2\xb0" "C per unit, detector %s%s\n", o->names[m],
-                o->paths[m], ent[m].m->prov.defense, ent[m].m->pipeline.denoise_on ? "on" : "off", ent[m].cpu,
-                ent[m].m->detector.calibrated ? "calibrated" : "none", ent[m].m->synthetic ? " [synthetic model]" : "");
+        fprintf(f, "  %-14s %s: defense %s, denoise %s, threshold %.4g, %.4g \xc2\xb0" "C per unit, detector %s%s\n",
+                o->names[m], o->paths[m], ent[m].m->prov.defense, ent[m].m->pipeline.denoise_on ? "on" : "off",
+                ent[m].m->threshold, ent[m].cpu, ent[m].m->detector.calibrated ? "calibrated" : "none",
+                ent[m].m->synthetic ? " [synthetic model]" : "");
     fprintf(f, "attacks (untargeted, seed %llu):\n", (unsigned long long)o->seed);
     for (int a = 0; a < N_ATTACKS; a++)
         if (o->attacks[a]) {
             attack_settings(o, a, buf, sizeof buf);
-            fprintf(f, "  %-7s %s\n", attack_names[a], buf);
+            fprintf(f, "  %-11s %s\n", attack_names[a], buf);
         }
+    fprintf(f, "verdict: sick when P(sick) >= the model's calibrated threshold (as eval and the node decide)\n");
     fprintf(f, "columns: T = transfer from the source, A = adaptive white-box, B = black-box (Square); - = n/a\n");
     for (int e = 0; e < o->n_eps; e++) {
-        budget_text(o, &ent[0], e, buf, sizeof buf);
-        fprintf(f, "\naccuracy at eps %s (L-inf; normalised = fraction of t_max - t_min)%s\n", buf, syn);
+        budget_text(o, &ent[0], 0, e, buf, sizeof buf);
+        fprintf(f, "\naccuracy at eps %s (L-inf; normalised = fraction of t_max - t_min)", buf);
+        if (o->attacks[2]) {
+            budget_text(o, &ent[0], 2, e, buf, sizeof buf);
+            fprintf(f, "; pgd-l2 at %s", buf);
+        }
+        fprintf(f, "%s\n", syn);
         fprintf(f, "  %-14s %6s", "model", "clean");
         for (int a = 0; a < N_ATTACKS; a++)
             if (o->attacks[a])
-                fprintf(f, " | %-6s %5s %5s %5s", attack_names[a], "T", "A", "B");
+                fprintf(f, " | %-11s %5s %5s %5s", attack_names[a], "T", "A", "B");
         fputc('\n', f);
         for (int m = 0; m < o->n_models; m++) {
             const cell *any = NULL;
@@ -445,7 +489,7 @@ static void print_text(const opts *o, const entry *ent, const entry *src, const 
             for (int a = 0; a < N_ATTACKS; a++) {
                 if (!o->attacks[a])
                     continue;
-                fprintf(f, " | %-6s", "");
+                fprintf(f, " | %-11s", "");
                 for (int t = 0; t < N_THREATS; t++) {
                     const cell *c = find(cells, n, m, a, t, e);
                     if (c)
@@ -463,19 +507,19 @@ static void print_text(const opts *o, const entry *ent, const entry *src, const 
             const cell *c = &cells[i];
             if (c->model != m || c->eps > 0 || attack_kinds[c->attack] == TG_ATTACK_CW)
                 continue;
-            fprintf(f, "  %-14s %-6s %-9s", o->names[m], attack_names[c->attack], threat_names[c->threat]);
+            fprintf(f, "  %-14s %-11s %-9s", o->names[m], attack_names[c->attack], threat_names[c->threat]);
             for (int e = 0; e < o->n_eps; e++)
                 fprintf(f, " %6.3f", find(cells, n, m, c->attack, c->threat, e)->r.robust_acc);
             fputc('\n', f);
         }
     fprintf(f, "\ncells: success = flips / clean-correct; perturbation medians over the flips, \xc2\xb0" "C; detector "
                "TPR over flips, FPR over clean inputs\n");
-    fprintf(f, "  %-14s %-6s %-9s %-22s %6s %6s %7s %9s %9s %6s %6s %8s\n", "model", "attack", "threat", "eps",
+    fprintf(f, "  %-14s %-11s %-9s %-24s %6s %6s %7s %9s %9s %6s %6s %8s\n", "model", "attack", "threat", "eps",
             "clean", "robust", "success", "med Linf", "med L2", "TPR", "FPR", "seconds");
     for (int i = 0; i < n; i++) {
         const cell *c = &cells[i];
-        budget_text(o, &ent[c->model], c->eps, buf, sizeof buf);
-        fprintf(f, "  %-14s %-6s %-9s %-22s %6.3f %6.3f %7.3f %9.4f %9.4f %6.3f %6.3f %8.2f\n", o->names[c->model],
+        budget_text(o, &ent[c->model], c->attack, c->eps, buf, sizeof buf);
+        fprintf(f, "  %-14s %-11s %-9s %-24s %6.3f %6.3f %7.3f %9.4f %9.4f %6.3f %6.3f %8.2f\n", o->names[c->model],
                 attack_names[c->attack], threat_names[c->threat], buf, c->r.clean_acc, c->r.robust_acc,
                 c->r.success_rate, c->r.median_linf_c, c->r.median_l2_c, c->r.detector_tpr, c->r.detector_fpr,
                 c->r.seconds);
@@ -489,7 +533,8 @@ static void json_cell(FILE *f, const opts *o, const entry *ent, const cell *c)
     const tg_robust_cell *r = &c->r;
     fputs("{\"model\": ", f);
     cli_json_str(f, o->names[c->model]);
-    fprintf(f, ", \"attack\": \"%s\", \"threat\": \"%s\", \"eps\": ", attack_names[c->attack], threat_names[c->threat]);
+    fprintf(f, ", \"attack\": \"%s\", \"threat\": \"%s\", \"norm\": \"%s\", \"eps\": ", attack_names[c->attack],
+            threat_names[c->threat], attack_norms[c->attack] == TG_NORM_L2 ? "l2" : "linf");
     if (c->eps < 0)
         fputs("null, \"eps_c\": null", f);
     else {
@@ -547,6 +592,8 @@ static void print_json(const opts *o, const entry *ent, const entry *src, const 
         fprintf(f, ", \"denoise\": %s, \"synthetic\": %s, \"celsius_per_unit\": ", md->pipeline.denoise_on ? "true" : "false",
                 md->synthetic ? "true" : "false");
         cli_json_num(f, md->pipeline.has_temperature ? ent[m].cpu : NAN);
+        fputs(", \"threshold\": ", f);
+        cli_json_num(f, md->threshold);
         fprintf(f, ", \"detector\": %s}", md->detector.calibrated ? "true" : "false");
     }
     fputs("], \"attacks\": [", f);
@@ -572,7 +619,7 @@ static int write_csv(const opts *o, const entry *ent, const cell *cells, int n, 
     FILE *f = fopen(o->csv, "w");
     if (!f)
         return -1;
-    fprintf(f, "model,defense,attack,threat,eps,eps_c,n,clean_correct,robust_correct,flipped,clean_acc,robust_acc,"
+    fprintf(f, "model,defense,attack,threat,norm,eps,eps_c,n,clean_correct,robust_correct,flipped,clean_acc,robust_acc,"
                "success_rate,median_linf_c,median_l2_c,detector_tpr,detector_fpr,seconds,grad_evals,queries,synthetic\n");
     for (int i = 0; i < n; i++) {
         const cell *c = &cells[i];
@@ -584,8 +631,9 @@ static int write_csv(const opts *o, const entry *ent, const cell *cells, int n, 
             if (t->m->pipeline.has_temperature)
                 snprintf(eps_c, sizeof eps_c, "%.9g", c->eps_norm * t->cpu);
         }
-        fprintf(f, "%s,%s,%s,%s,%s,%s,%zu,%zu,%zu,%zu,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.6f,%ld,%ld,%d\n",
-                o->names[c->model], t->m->prov.defense, attack_names[c->attack], threat_names[c->threat], eps, eps_c,
+        fprintf(f, "%s,%s,%s,%s,%s,%s,%s,%zu,%zu,%zu,%zu,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.6f,%ld,%ld,%d\n",
+                o->names[c->model], t->m->prov.defense, attack_names[c->attack], threat_names[c->threat],
+                attack_norms[c->attack] == TG_NORM_L2 ? "l2" : "linf", eps, eps_c,
                 r->n, r->clean_correct, r->robust_correct, r->flipped, r->clean_acc, r->robust_acc, r->success_rate,
                 r->median_linf_c, r->median_l2_c, r->detector_tpr, r->detector_fpr, r->seconds, r->grad_evals,
                 r->queries, synthetic);
@@ -646,7 +694,10 @@ static int run(opts *o)
     for (int i = 0; i < n_cells; i++) {
         cell *c = &cells[i];
         entry *t = &ent[c->model];
-        double eps_t = c->eps < 0 ? 0 : o->eps_in_c ? o->eps[c->eps] / t->cpu : o->eps[c->eps];
+        double eps_t = c->eps < 0                              ? 0
+                       : attack_norms[c->attack] == TG_NORM_L2 ? l2_budget_c(o, t, c->eps) / t->cpu
+                       : o->eps_in_c                           ? o->eps[c->eps] / t->cpu
+                                                               : o->eps[c->eps];
         double cpu_a = c->threat == TG_THREAT_TRANSFER ? src.cpu : t->cpu;
         c->eps_norm = eps_t;
         /* The same budget in °C on the attacking pipeline's scale. */
@@ -654,7 +705,8 @@ static int run(opts *o)
         const tg_detector *det = t->m->detector.calibrated ? &t->m->detector : NULL;
         fprintf(stderr, "thermoguard robustness: [%d/%d] %s %s %s eps %.4g\n", i + 1, n_cells, o->names[c->model],
                 attack_names[c->attack], threat_names[c->threat], eps_t);
-        if (tg_robustness_run(t->p, src.p, det, &t->set, &ap, (tg_threat)c->threat, o->batch, &c->r, &cp.p) != TG_OK) {
+        if (tg_robustness_run(t->p, t->threshold, src.p, src.threshold, det, &t->set, &ap, (tg_threat)c->threat,
+                              o->batch, &c->r, &cp.p) != TG_OK) {
             cli_error("robustness", 1, "%s, %s, %s: %s", o->names[c->model], attack_names[c->attack],
                       threat_names[c->threat], tg_last_error());
             goto out;

@@ -258,6 +258,57 @@ TEST(Attack, TargetedPgdReachesTheTarget)
     }
 }
 
+// The decision threshold is the attacked rule: predictions and successes follow
+// P(1) >= threshold, not the argmax. With threshold 0.75 the class-1 samples whose clean P(1)
+// lies in [0.5, 0.75) are already wrong under the rule (success at a negligible budget), and a
+// real budget flips samples across the shifted boundary. Thresholds 0 and 1 are refused.
+TEST(Attack, DecisionThresholdIsTheAttackedRule)
+{
+    Fixture f(12, 0);
+    const double thr = 0.75;
+    std::vector<float> p0((size_t)f.batch * 2);
+    ASSERT_EQ(tg_pipeline_predict(f.pipe, f.x.data(), f.batch, p0.data()), TG_OK);
+    int wrong_at_thr = 0;
+    for (int b = 0; b < f.batch; b++)
+        wrong_at_thr += (p0[2 * b + 1] >= thr) != (f.y[b] == 1);
+    ASSERT_GT(wrong_at_thr, 0) << "fixture: no clean probability between 0.5 and the threshold";
+    for (tg_attack_kind k : {TG_ATTACK_FGSM, TG_ATTACK_PGD, TG_ATTACK_APGD, TG_ATTACK_CW, TG_ATTACK_SQUARE}) {
+        for (double eps : {1e-7, 0.03}) {
+            tg_attack_params p = fast(k);
+            p.threshold = thr;
+            if (k != TG_ATTACK_CW)
+                p.eps = eps;
+            if (k == TG_ATTACK_APGD)
+                p.loss = TG_LOSS_MARGIN;
+            if (k == TG_ATTACK_SQUARE)
+                p.iterations = 500;
+            AttackRun r(f, p);
+            std::string what = std::string(tg_attack_name(k)) + " eps " + std::to_string(eps);
+            ASSERT_EQ(r.st, TG_OK) << what << ": " << tg_last_error();
+            std::vector<float> pa((size_t)f.batch * 2);
+            ASSERT_EQ(tg_pipeline_predict(f.pipe, r.adv.data(), f.batch, pa.data()), TG_OK);
+            int n_succ = 0;
+            for (int b = 0; b < f.batch; b++) {
+                int rule = pa[2 * b + 1] >= thr;
+                EXPECT_EQ(r.res.pred[b], rule) << what << " sample " << b;
+                EXPECT_EQ(r.res.success[b], rule != f.y[b]) << what << " sample " << b;
+                n_succ += r.res.success[b];
+            }
+            if (eps < 1e-6 && k != TG_ATTACK_CW) {
+                EXPECT_EQ(n_succ, wrong_at_thr) << what << ": a negligible budget changes nothing but the rule";
+            } else {
+                EXPECT_GT(n_succ, wrong_at_thr) << what << ": the attack flips samples across the shifted boundary";
+            }
+        }
+    }
+    for (double bad : {0.0, 1.0, -0.5, (double)NAN}) {
+        tg_attack_params p = fast(TG_ATTACK_PGD);
+        p.threshold = bad;
+        AttackRun r(f, p);
+        EXPECT_EQ(r.st, TG_ERR_RANGE) << "threshold " << bad;
+    }
+}
+
 TEST(Attack, SquareNeverExceedsItsQueryBudget)
 {
     Fixture f(12, 0);

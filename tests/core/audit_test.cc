@@ -198,6 +198,58 @@ TEST(Audit, CellsAgreeWithTheAttackRun)
     tg_pipeline_destroy(p);
 }
 
+// With a calibrated threshold below 0.5 the verdict is P(positive) >= threshold, and the
+// attacks aim at that verdict: every cell equals tg_attack_run against the verdict's class with
+// the model's threshold as the decision rule (not the argmax class and rule).
+TEST(Audit, AttacksAimAtTheThresholdVerdict)
+{
+    Model md(16, 2.0);
+    tg_pipeline *p = nullptr;
+    ASSERT_EQ(tg_model_pipeline(md.m, 1, &p), TG_OK);
+    std::vector<float> p1(md.n);
+    float probs[2];
+    for (int i = 0; i < md.n; i++) {
+        ASSERT_EQ(tg_pipeline_predict(p, md.img(i), 1, probs), TG_OK);
+        p1[i] = probs[1];
+    }
+    std::vector<float> s = p1;
+    std::sort(s.begin(), s.end());
+    md.m->threshold = 0.5 * ((double)s[md.n / 4] + s[md.n / 4 - 1]);
+    int differ = 0;
+    for (float v : p1)
+        differ += (v >= md.m->threshold) != (v > 0.5f);
+    ASSERT_GT(differ, 0) << "fixture: the threshold changes no verdict";
+    for (const char *name : {"fgsm", "pgd"}) {
+        tg_audit_config c = one_attack(name, 0.05);
+        c.early_stop = 0;
+        c.quant_step_c = 0;
+        Audit au;
+        ASSERT_EQ(tg_audit_create(&au.a, &c, md.m, nullptr), TG_OK) << tg_last_error();
+        tg_attack_result res;
+        ASSERT_EQ(tg_attack_result_init(&res, 1), TG_OK);
+        std::vector<float> adv(kN);
+        int flips = 0;
+        for (int i = 0; i < md.n; i++) {
+            ASSERT_EQ(tg_audit_image(au.a, md.img(i), -1, nullptr, nullptr, nullptr), TG_OK) << tg_last_error();
+            const tg_audit_record *r = tg_audit_get_record(au.a, (size_t)i);
+            int verdict = p1[i] >= md.m->threshold;
+            EXPECT_EQ(r->clean_verdict, verdict) << name << " image " << i;
+            tg_attack_params prm = c.attacks[0].params;
+            prm.eps = tg_audit_budget_norm(au.a, 0);
+            prm.step = std::string(name) == "fgsm" ? prm.eps : 2.5 * prm.eps / prm.iterations;
+            prm.threshold = md.m->threshold;
+            prm.seed = c.seed * 0x9E3779B97F4A7C15ull + 1;
+            prm.index_base = (uint64_t)i;
+            ASSERT_EQ(tg_attack_run(p, &prm, md.img(i), &verdict, 1, adv.data(), &res, nullptr), TG_OK);
+            EXPECT_EQ(r->cells[0].flipped, res.success[0]) << name << " image " << i;
+            flips += r->cells[0].flipped;
+        }
+        EXPECT_GT(flips, 0) << name;
+        tg_attack_result_free(&res);
+    }
+    tg_pipeline_destroy(p);
+}
+
 TEST(Audit, EarlyStopSkipsLaterAttacksOnceTheVerdictFlips)
 {
     Model md(12, 2.0);

@@ -120,7 +120,7 @@ tg_robust_cell run(tg_pipeline *target, tg_pipeline *source, const tg_detector *
 {
     tg_robust_cell c;
     memset(&c, 0, sizeof c);
-    EXPECT_EQ(tg_robustness_run(target, source, det, &s, &a, t, batch, &c, nullptr), TG_OK) << tg_last_error();
+    EXPECT_EQ(tg_robustness_run(target, 0.5, source, 0.5, det, &s, &a, t, batch, &c, nullptr), TG_OK) << tg_last_error();
     return c;
 }
 
@@ -235,13 +235,68 @@ TEST(Robustness, TransferFromTargetEqualsAdaptive)
     }
 }
 
+// Verdicts are the deployed decision P(1) >= threshold, as tg_evaluate counts them: at
+// threshold 0.7 the clean accuracy equals tg_evaluate's, and the robust count equals a hand
+// count over the same attack aimed at that rule. The transfer attack aims at the source's
+// threshold: transfer from the target itself with equal thresholds is the adaptive cell.
+TEST(Robustness, VerdictsUseTheCalibratedThreshold)
+{
+    Fixture f(20, 20);
+    const double thr = 0.7;
+    tg_eval_report ev;
+    ASSERT_EQ(tg_evaluate(f.plain, &f.set, thr, 20, &ev), TG_OK) << tg_last_error();
+    tg_attack_params a = pgd(0.01);
+    tg_robust_cell c;
+    memset(&c, 0, sizeof c);
+    ASSERT_EQ(tg_robustness_run(f.plain, thr, nullptr, 0.5, nullptr, &f.set, &a, TG_THREAT_ADAPTIVE, 10, &c, nullptr),
+              TG_OK)
+        << tg_last_error();
+    EXPECT_DOUBLE_EQ(c.clean_acc, ev.breast.accuracy);
+    EXPECT_LT(c.clean_correct, 20u) << "fixture: labels are argmax predictions, some P(1) lie in [0.5, 0.7)";
+    tg_eval_report_destroy(&ev);
+
+    std::vector<float> adv(f.set.n * kN), p0(2 * f.set.n), pa(2 * f.set.n);
+    tg_attack_result res{};
+    ASSERT_EQ(tg_attack_result_init(&res, 10), TG_OK);
+    for (int b0 = 0; b0 < f.n; b0 += 10) {
+        tg_attack_params ap = a;
+        ap.index_base = (uint64_t)b0;
+        ap.threshold = thr;
+        ASSERT_EQ(tg_attack_run(f.plain, &ap, f.set.raw + (size_t)b0 * kN, f.set.labels + b0, 10,
+                                adv.data() + (size_t)b0 * kN, &res, nullptr),
+                  TG_OK);
+    }
+    tg_attack_result_free(&res);
+    ASSERT_EQ(tg_pipeline_predict(f.plain, f.set.raw, f.n, p0.data()), TG_OK);
+    ASSERT_EQ(tg_pipeline_predict(f.plain, adv.data(), f.n, pa.data()), TG_OK);
+    size_t cc = 0, rc = 0;
+    for (int b = 0; b < f.n; b++) {
+        int okc = (p0[2 * b + 1] >= thr) == (f.set.labels[b] == 1), oka = (pa[2 * b + 1] >= thr) == (f.set.labels[b] == 1);
+        cc += okc;
+        rc += okc && oka;
+    }
+    EXPECT_EQ(c.clean_correct, cc);
+    EXPECT_EQ(c.robust_correct, rc);
+    EXPECT_LT(rc, cc) << "the attack should flip some samples at this budget";
+    expect_consistent(c, "pgd adaptive at threshold 0.7");
+
+    tg_robust_cell tr;
+    ASSERT_EQ(tg_robustness_run(f.plain, thr, f.plain, thr, nullptr, &f.set, &a, TG_THREAT_TRANSFER, 10, &tr, nullptr),
+              TG_OK);
+    EXPECT_EQ(tr.robust_correct, c.robust_correct);
+    EXPECT_EQ(tr.grad_evals, c.grad_evals);
+    for (double bad : {0.0, 1.0})
+        EXPECT_EQ(tg_robustness_run(f.plain, bad, f.plain, 0.5, nullptr, &f.set, &a, TG_THREAT_ADAPTIVE, 10, &tr, nullptr),
+                  TG_ERR_RANGE);
+}
+
 TEST(Robustness, BlackBoxRequiresSquare)
 {
     Fixture f(10, 10);
     tg_robust_cell c;
     for (tg_attack_kind k : {TG_ATTACK_FGSM, TG_ATTACK_PGD, TG_ATTACK_CW, TG_ATTACK_APGD}) {
         tg_attack_params a = tg_attack_params_default(k);
-        EXPECT_EQ(tg_robustness_run(f.def, f.plain, nullptr, &f.set, &a, TG_THREAT_BLACKBOX, 5, &c, nullptr),
+        EXPECT_EQ(tg_robustness_run(f.def, 0.5, f.plain, 0.5, nullptr, &f.set, &a, TG_THREAT_BLACKBOX, 5, &c, nullptr),
                   TG_ERR_ARG)
             << tg_attack_name(k);
     }
@@ -331,30 +386,30 @@ TEST(Robustness, RejectsBadArguments)
     Fixture f(8, 4);
     tg_attack_params a = pgd(0.01);
     tg_robust_cell c;
-    EXPECT_EQ(tg_robustness_run(nullptr, f.plain, nullptr, &f.set, &a, TG_THREAT_ADAPTIVE, 4, &c, nullptr), TG_ERR_ARG);
-    EXPECT_EQ(tg_robustness_run(f.def, f.plain, nullptr, nullptr, &a, TG_THREAT_ADAPTIVE, 4, &c, nullptr), TG_ERR_ARG);
-    EXPECT_EQ(tg_robustness_run(f.def, f.plain, nullptr, &f.set, nullptr, TG_THREAT_ADAPTIVE, 4, &c, nullptr),
+    EXPECT_EQ(tg_robustness_run(nullptr, 0.5, f.plain, 0.5, nullptr, &f.set, &a, TG_THREAT_ADAPTIVE, 4, &c, nullptr), TG_ERR_ARG);
+    EXPECT_EQ(tg_robustness_run(f.def, 0.5, f.plain, 0.5, nullptr, nullptr, &a, TG_THREAT_ADAPTIVE, 4, &c, nullptr), TG_ERR_ARG);
+    EXPECT_EQ(tg_robustness_run(f.def, 0.5, f.plain, 0.5, nullptr, &f.set, nullptr, TG_THREAT_ADAPTIVE, 4, &c, nullptr),
               TG_ERR_ARG);
-    EXPECT_EQ(tg_robustness_run(f.def, f.plain, nullptr, &f.set, &a, TG_THREAT_ADAPTIVE, 4, nullptr, nullptr),
+    EXPECT_EQ(tg_robustness_run(f.def, 0.5, f.plain, 0.5, nullptr, &f.set, &a, TG_THREAT_ADAPTIVE, 4, nullptr, nullptr),
               TG_ERR_ARG);
-    EXPECT_EQ(tg_robustness_run(f.def, nullptr, nullptr, &f.set, &a, TG_THREAT_TRANSFER, 4, &c, nullptr), TG_ERR_ARG)
+    EXPECT_EQ(tg_robustness_run(f.def, 0.5, nullptr, 0.5, nullptr, &f.set, &a, TG_THREAT_TRANSFER, 4, &c, nullptr), TG_ERR_ARG)
         << "transfer without a source";
-    EXPECT_EQ(tg_robustness_run(f.def, f.plain, nullptr, &f.set, &a, (tg_threat)7, 4, &c, nullptr), TG_ERR_ARG);
-    EXPECT_EQ(tg_robustness_run(f.def, f.plain, nullptr, &f.set, &a, TG_THREAT_ADAPTIVE, 0, &c, nullptr), TG_ERR_ARG);
-    EXPECT_EQ(tg_robustness_run(f.def, f.plain, nullptr, &f.set, &a, TG_THREAT_ADAPTIVE, 5, &c, nullptr), TG_ERR_ARG)
+    EXPECT_EQ(tg_robustness_run(f.def, 0.5, f.plain, 0.5, nullptr, &f.set, &a, (tg_threat)7, 4, &c, nullptr), TG_ERR_ARG);
+    EXPECT_EQ(tg_robustness_run(f.def, 0.5, f.plain, 0.5, nullptr, &f.set, &a, TG_THREAT_ADAPTIVE, 0, &c, nullptr), TG_ERR_ARG);
+    EXPECT_EQ(tg_robustness_run(f.def, 0.5, f.plain, 0.5, nullptr, &f.set, &a, TG_THREAT_ADAPTIVE, 5, &c, nullptr), TG_ERR_ARG)
         << "batch above the pipelines' capacity";
     tg_sample_set empty{};
     empty.c = kC;
     empty.h = kH;
     empty.w = kW;
-    EXPECT_EQ(tg_robustness_run(f.def, f.plain, nullptr, &empty, &a, TG_THREAT_ADAPTIVE, 4, &c, nullptr), TG_ERR_ARG);
+    EXPECT_EQ(tg_robustness_run(f.def, 0.5, f.plain, 0.5, nullptr, &empty, &a, TG_THREAT_ADAPTIVE, 4, &c, nullptr), TG_ERR_ARG);
     tg_sample_set other{};
     ASSERT_EQ(tg_sample_set_create(&other, 2, kC, kH / 2, kW), TG_OK);
-    EXPECT_EQ(tg_robustness_run(f.def, f.plain, nullptr, &other, &a, TG_THREAT_ADAPTIVE, 2, &c, nullptr), TG_ERR_ARG);
+    EXPECT_EQ(tg_robustness_run(f.def, 0.5, f.plain, 0.5, nullptr, &other, &a, TG_THREAT_ADAPTIVE, 2, &c, nullptr), TG_ERR_ARG);
     tg_sample_set_destroy(&other);
     tg_attack_params bad = a;
     bad.eps = -1;
-    EXPECT_NE(tg_robustness_run(f.def, f.plain, nullptr, &f.set, &bad, TG_THREAT_ADAPTIVE, 4, &c, nullptr), TG_OK);
+    EXPECT_NE(tg_robustness_run(f.def, 0.5, f.plain, 0.5, nullptr, &f.set, &bad, TG_THREAT_ADAPTIVE, 4, &c, nullptr), TG_OK);
 }
 
 } // namespace

@@ -3,7 +3,8 @@
 # thermoguard robustness end to end on a tiny synthetic collection: two tiny models (undefended;
 # denoise + PGD-AT), FGSM + PGD + Square at two budgets under all three threat models. Checks the
 # JSON structure, JSON = CSV, accuracy invariants (robust <= clean, PGD robust accuracy not rising
-# with eps), "synthetic" labels, °C and normalised budgets, and usage/runtime errors.
+# with eps), "synthetic" labels, °C and normalised budgets, APGD with the margin loss and PGD-L2,
+# verdicts at the model's calibrated threshold (= eval's), and usage/runtime errors.
 # usage: cli_robustness.sh THERMOGUARD
 set -eu
 tg=$1
@@ -93,6 +94,55 @@ assert f["attack"] == "fgsm" and abs(f["eps"] - 0.01) < 1e-12 and abs(f["eps_c"]
 assert cw["attack"] == "cw" and cw["eps"] is None and cw["n"] == 10
 PY
 
+# APGD with the margin loss and PGD-L2 (default L2 budget eps * sqrt(2*16*16) / 4, or --eps-l2-c)
+"$tg" robustness data --model plain=plain.tgm --attacks apgd-margin,pgd-l2 --eps-c 1,4 --threats adaptive \
+  --apgd-steps 20 --pgd-steps 10 --restarts 1 --threads 1 --json >m.json 2>/dev/null || fail "apgd-margin/pgd-l2"
+"$tg" robustness data --model plain=plain.tgm --attacks pgd-l2 --eps-c 1,4 --eps-l2-c 3,12 --threats adaptive \
+  --pgd-steps 10 --restarts 1 --threads 1 --json >l.json 2>/dev/null || fail "--eps-l2-c"
+python3 - m.json l.json <<'PY' || fail "apgd-margin / pgd-l2 checks"
+import json, math, sys
+d, l = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+att = {(c["attack"], c["eps_c"]): c for c in d["cells"]}
+assert sorted({c["attack"] for c in d["cells"]}) == ["apgd-margin", "pgd-l2"], att.keys()
+assert {a["name"]: "margin" in a["settings"] for a in d["attacks"]} == {"apgd-margin": True, "pgd-l2": False}
+for c in d["cells"]:
+    assert c["norm"] == ("l2" if c["attack"] == "pgd-l2" else "linf"), c
+    assert c["robust_acc"] <= c["clean_acc"] and c["clean_correct"] == c["robust_correct"] + c["flipped"], c
+    if c["attack"] == "pgd-l2":
+        assert any(abs(c["eps_c"] / (e * math.sqrt(2 * 16 * 16) / 4) - 1) < 1e-5 for e in (1, 4)), c["eps_c"]
+        if c["flipped"]:
+            assert c["median_l2_c"] <= c["eps_c"] * (1 + 1e-5), c
+    else:
+        assert c["eps_c"] in (1, 4) and (not c["flipped"] or c["median_linf_c"] <= c["eps_c"] * (1 + 1e-5)), c
+big = [c for c in d["cells"] if c["eps_c"] > (20 if c["norm"] == "l2" else 3.9)]
+assert all(c["flipped"] > 0 for c in big), "the attacks bite at the large budget: %s" % big
+l2 = [c["eps_c"] for c in l["cells"]]
+assert l2 == [3, 12] and all(c["norm"] == "l2" for c in l["cells"]), l2
+PY
+
+# Verdicts use the model's calibrated threshold, as eval does: retrain the plain model (same
+# seed, same weights) with a threshold at which eval's accuracy differs from the argmax one;
+# robustness --split all must report eval's clean accuracy.
+acc() { "$tg" eval "$1" data --json ${2:+--threshold $2} 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["breast"]["accuracy"])'; }
+a50=$(acc plain.tgm 0.5)
+thr=""
+for t in 0.2 0.3 0.35 0.4 0.42 0.44 0.46 0.48 0.52 0.54 0.56 0.58 0.6 0.65 0.7 0.8; do
+  [ "$(acc plain.tgm $t)" != "$a50" ] && { thr=$t; break; }
+done
+[ -n "$thr" ] || fail "fixture: every threshold gives eval accuracy $a50"
+train --out thr.tgm --denoise off --threshold "$thr"
+athr=$(acc thr.tgm)
+"$tg" robustness data --model thr=thr.tgm --attacks fgsm --eps-c 1 --threats adaptive --split all --threads 1 \
+  --json >t.json 2>/dev/null || fail "robustness with a calibrated threshold"
+python3 - t.json "$thr" "$athr" "$a50" <<'PY' || fail "robustness clean accuracy = eval's at the model threshold"
+import json, sys
+d, thr, athr, a50 = json.load(open(sys.argv[1])), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+assert abs(d["models"][0]["threshold"] - thr) < 1e-12, d["models"][0]
+c = d["cells"][0]
+assert abs(c["clean_acc"] - athr) < 1e-5 and abs(c["clean_acc"] - a50) > 1e-5, (c["clean_acc"], athr, a50)
+PY
+grep -q 'verdict: sick when P(sick) >= ' r.txt || fail "text states the decision rule"
+
 # Errors: usage 2, runtime 1.
 set +e
 "$tg" robustness data >/dev/null 2>err; [ $? -eq 2 ] || fail "no --model must exit 2"
@@ -100,6 +150,7 @@ set +e
 "$tg" robustness data --model plain=plain.tgm --threats sideways >/dev/null 2>err; [ $? -eq 2 ] || fail "bad threat"
 "$tg" robustness data --model plain=plain.tgm --eps-c -1 >/dev/null 2>err; [ $? -eq 2 ] || fail "negative eps"
 "$tg" robustness data --model plain=plain.tgm --eps 0.1 --eps-c 1 >/dev/null 2>err; [ $? -eq 2 ] || fail "both units"
+"$tg" robustness data --model plain=plain.tgm --eps-c 1,2 --eps-l2-c 3 >/dev/null 2>err; [ $? -eq 2 ] || fail "L2 list length"
 "$tg" robustness data --model noequals >/dev/null 2>err; [ $? -eq 2 ] || fail "--model without NAME="
 "$tg" robustness data --model plain=missing.tgm >/dev/null 2>err; rc=$?
 [ $rc -eq 1 ] && grep -q 'missing.tgm' err || fail "missing model: rc $rc $(cat err)"

@@ -64,6 +64,10 @@ typedef struct tg_attack_params {
     int targeted;            /* 1: success = prediction equals targets[b] */
     const int *targets;      /* [batch] target classes when targeted */
     tg_loss_kind loss;       /* gradient attacks: loss ascended (targeted: descended on the target) */
+    double threshold;        /* two classes: the attacked model's decision rule, class 1 when
+                              * P(1) >= threshold (its calibrated threshold); every loss, margin and
+                              * success is taken on the logits shifted by logit(threshold), so the
+                              * attack aims at that decision. 0.5 = argmax (required for K != 2) */
     double momentum;         /* MI-FGSM decay μ */
     tg_cw_form cw_form;
     double cw_c;             /* search: initial c; fixed: the constant c */
@@ -86,7 +90,7 @@ typedef struct tg_attack_params {
  * start, 1 restart, CE; MI-FGSM μ 1, 10 steps, α eps/10; C&W search form (c0 1e-3, 9 binary
  * steps, 10 000 iterations, κ 0, lr 1e-2, abort-early, unbounded); APGD 100 iterations, ρ 0.75,
  * α 0.75, CE; Square 5 000 queries, p_init 0.8, margin; DeepFool 50 iterations, overshoot 0.02,
- * L2, unbounded. An unknown kind gives the PGD defaults. For PGD-L2 set norm, eps and step
+ * L2, unbounded; decision threshold 0.5 (argmax). An unknown kind gives the PGD defaults. For PGD-L2 set norm, eps and step
  * (torchattacks PGDL2: eps 1.0, α 0.2). */
 tg_attack_params tg_attack_params_default(tg_attack_kind kind);
 

@@ -47,11 +47,16 @@ typedef struct tg_robust_cell {
 
 /* Evaluates `target` on set `s` under attack `a` with threat model `t`: the attack runs on
  * `source` for TG_THREAT_TRANSFER (it must take the same raw input shape), on `target`
- * otherwise; TG_THREAT_BLACKBOX requires a Square attack. Samples go in batches of `batch`
- * (<= both pipelines' max batch). `det` (may be NULL) is the target's detector.
- * Deterministic for a fixed seed in `a` (per-sample streams by data-set index).
- * TG_ERR_ARG for inconsistent arguments, attack and pipeline errors, TG_ERR_CANCELLED. */
-tg_status tg_robustness_run(tg_pipeline *target, tg_pipeline *source, const tg_detector *det, const tg_sample_set *s,
+ * otherwise; TG_THREAT_BLACKBOX requires a Square attack. Every verdict is the deployed
+ * decision, class 1 when P(1) >= the model's calibrated threshold (as tg_evaluate and the node
+ * decide; 0.5 = argmax), and the attack aims at the attacked model's rule (a->threshold is
+ * replaced by source_threshold for transfer, target_threshold otherwise). Samples go in
+ * batches of `batch` (<= both pipelines' max batch). `det` (may be NULL) is the target's
+ * detector. Deterministic for a fixed seed in `a` (per-sample streams by data-set index).
+ * TG_ERR_ARG for inconsistent arguments (thresholds other than 0.5 without two classes),
+ * TG_ERR_RANGE for a threshold outside (0, 1), attack and pipeline errors, TG_ERR_CANCELLED. */
+tg_status tg_robustness_run(tg_pipeline *target, double target_threshold, tg_pipeline *source,
+                            double source_threshold, const tg_detector *det, const tg_sample_set *s,
                             const tg_attack_params *a, tg_threat t, int batch, tg_robust_cell *out,
                             const tg_progress *progress);
 
