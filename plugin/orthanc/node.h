@@ -169,8 +169,6 @@ double tg_now(void); /* CLOCK_MONOTONIC seconds */
 
 int tg_workers_start(int n);
 void tg_workers_join(void);
-/* Orthanc ids: 8-8-8-8-8 lowercase hex groups. */
-int tg_valid_orthanc_id(const char *id);
 
 const char *tg_node_version(void);
 
