@@ -76,17 +76,17 @@ void tg_etag_from_headers(const char *headers, size_t size, char *etag, size_t e
     cJSON_Delete(h);
 }
 
-/* The fields as sscanf reads them; the claim is active while its age is within the lease. */
+/* The time is compared with now +- lease_s before anything is subtracted, so no value overflows;
+ * a claim dated more than a lease ahead (broken clock or garbage) is treated as stale. */
 void tg_claim_value_parse(const char *value, long long now, long lease_s, tg_claim_value *out)
 {
     memset(out, 0, sizeof *out);
     char state[16] = "";
     long long when = 0;
     int fields = sscanf(value, "%39s %lld %15s", out->owner, &when, state);
-    long long age = now - when;
-    out->active = fields == 3 && !strcmp(state, "claimed") && age <= lease_s;
+    out->active = fields == 3 && !strcmp(state, "claimed") && when >= now - lease_s && when <= now + lease_s;
     if (out->active) {
-        out->age = age;
-        out->busy_for = (double)(lease_s - age);
+        out->age = now - when;
+        out->busy_for = (double)(lease_s - out->age);
     }
 }

@@ -35,10 +35,10 @@ void tg_etag_from_headers(const char *headers, size_t size, char *etag, size_t e
 /* A ThermoGuardClaim value "NODE-ID UNIX-SECONDS claimed|released" read at wall-clock time now,
  * with claims active for lease_s seconds. */
 typedef struct tg_claim_value {
-    int active;      /* 1: claimed, and claimed at most lease_s seconds ago */
+    int active;      /* 1: claimed, and claimed at most lease_s seconds ago (and not later than now + lease_s) */
     char owner[40];  /* NODE-ID as written (truncated to 39 characters) */
     long long age;   /* now - UNIX-SECONDS; meaningful when active */
-    double busy_for; /* active: seconds until the lease ends */
+    double busy_for; /* active: seconds until the lease ends, in 0..2 * lease_s */
 } tg_claim_value;
 /* Any text parses; what is not an active claim of the form above comes back inactive. lease_s >= 0. */
 void tg_claim_value_parse(const char *value, long long now, long lease_s, tg_claim_value *out);
