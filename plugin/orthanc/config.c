@@ -4,10 +4,13 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <cjson/cJSON.h>
 
 #include "node.h"
@@ -111,13 +114,20 @@ static int is_hex64(const char *s)
 }
 
 /* SHA-256 (lowercase hex) of the model file at path, at most TG_NODE_MAX_MODEL_BYTES long. 0, or -1
- * when it cannot be read or is larger. */
+ * when it cannot be read, is larger or is not a regular file: a FIFO or device named by mistake
+ * must not block or stall Orthanc's start-up (O_NONBLOCK: opening a FIFO otherwise waits for a writer). */
 static int sha256_file(const char *path, char hex[TG_SHA256_HEX_CHARS])
 {
     const size_t max_bytes = TG_NODE_MAX_MODEL_BYTES;
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return -1;
+    struct stat st;
+    FILE *f = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? fdopen(fd, "rb") : NULL;
+    if (!f) {
+        close(fd);
+        return -1;
+    }
     tg_sha256_ctx s;
     tg_sha256_init(&s);
     unsigned char buf[16384];
