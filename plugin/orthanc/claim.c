@@ -20,11 +20,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
-#include <cjson/cJSON.h>
 
 #include "node.h"
+#include "rest_body.h"
 
 #define LEASE_MARGIN_S 60
 #define ABSENT_IF_MATCH "\"999999999999-absent\"" /* a revision no metadata reaches */
@@ -83,14 +82,8 @@ static int call(OrthancPluginHttpMethod method, const char *series, const char *
             snprintf(value, value_size, "%.*s", (int)(ans.size < value_size ? ans.size : value_size - 1),
                      (const char *)ans.data);
     }
-    if (etag && etag_size) {
-        etag[0] = '\0';
-        cJSON *h = hdr.data ? cJSON_ParseWithLength(hdr.data, hdr.size) : NULL;
-        for (const cJSON *e = h ? h->child : NULL; e; e = e->next)
-            if (e->string && !strcasecmp(e->string, "ETag") && cJSON_IsString(e))
-                snprintf(etag, etag_size, "%s", e->valuestring);
-        cJSON_Delete(h);
-    }
+    if (etag && etag_size)
+        tg_etag_from_headers(hdr.data, hdr.size, etag, etag_size);
     if (ans.data)
         OrthancPluginFreeMemoryBuffer(tg_ctx, &ans);
     if (hdr.data)
@@ -107,14 +100,11 @@ tg_claim_result tg_claim_series(const char *series, tg_claim *c, char *holder, s
     int st = call(OrthancPluginHttpMethod_Get, series, NULL, NULL, value, sizeof value, etag, sizeof etag);
     const char *if_match = ABSENT_IF_MATCH;
     if (st == 200) {
-        char owner[40] = "", state[16] = "";
-        long long when = 0;
-        int fields = sscanf(value, "%39s %lld %15s", owner, &when, state);
-        long long age = (long long)time(NULL) - when;
-        int active = fields == 3 && !strcmp(state, "claimed") && age <= tg_cfg.series_timeout_s + LEASE_MARGIN_S;
-        if (active) {
-            snprintf(holder, holder_size, "%s (claimed %lld s ago)", owner, age);
-            c->busy_for = (double)(tg_cfg.series_timeout_s + LEASE_MARGIN_S - age);
+        tg_claim_value cv;
+        tg_claim_value_parse(value, (long long)time(NULL), tg_cfg.series_timeout_s + LEASE_MARGIN_S, &cv);
+        if (cv.active) {
+            snprintf(holder, holder_size, "%s (claimed %lld s ago)", cv.owner, cv.age);
+            c->busy_for = cv.busy_for;
             return TG_CLAIM_BUSY;
         }
         if (!etag[0]) {

@@ -4,10 +4,13 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <cjson/cJSON.h>
 
 #include "node.h"
@@ -110,13 +113,21 @@ static int is_hex64(const char *s)
     return 1;
 }
 
-/* SHA-256 (lowercase hex) of the file at path, at most max_bytes long. 0, or -1 when it cannot be
- * read or is larger. */
-static int sha256_file(const char *path, size_t max_bytes, char hex[TG_SHA256_HEX_CHARS])
+/* SHA-256 (lowercase hex) of the model file at path, at most TG_NODE_MAX_MODEL_BYTES long. 0, or -1
+ * when it cannot be read, is larger or is not a regular file: a FIFO or device named by mistake
+ * must not block or stall Orthanc's start-up (O_NONBLOCK: opening a FIFO otherwise waits for a writer). */
+static int sha256_file(const char *path, char hex[TG_SHA256_HEX_CHARS])
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    const size_t max_bytes = TG_NODE_MAX_MODEL_BYTES;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return -1;
+    struct stat st;
+    FILE *f = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? fdopen(fd, "rb") : NULL;
+    if (!f) {
+        close(fd);
+        return -1;
+    }
     tg_sha256_ctx s;
     tg_sha256_init(&s);
     unsigned char buf[16384];
@@ -137,7 +148,7 @@ static int sha256_file(const char *path, size_t max_bytes, char hex[TG_SHA256_HE
     return 0;
 }
 
-static int load_models(const cJSON *sec, tg_node_config *cfg, char *why, size_t n)
+static int load_models(const cJSON *sec, tg_node_config *cfg, tg_node_hash_fn hash, char *why, size_t n)
 {
     static const char *const MKEYS[] = {"Name", "Version", "Path", "SHA256", NULL};
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(sec, "Models");
@@ -176,7 +187,7 @@ static int load_models(const cJSON *sec, tg_node_config *cfg, char *why, size_t 
             for (int j = 0; j < 65; ++j)
                 mc->sha256[j] = (char)tolower((unsigned char)sha->valuestring[j]);
             char actual[TG_SHA256_HEX_CHARS];
-            if (sha256_file(mc->path, TG_NODE_MAX_MODEL_BYTES, actual) != 0)
+            if (hash(mc->path, actual) != 0)
                 return bad(why, n, "ThermoGuard.Models[%d] (\"%s\"): cannot read %s (or larger than 1 GiB)", i,
                            mc->name, mc->path);
             if (strcmp(actual, mc->sha256) != 0)
@@ -262,7 +273,7 @@ static void defaults(tg_node_config *cfg)
     cfg->detector_threshold = -1.0; /* use the model's calibrated detector */
 }
 
-static int load_section(const cJSON *root, tg_node_config *cfg, char *why, size_t n)
+static int load_section(const cJSON *root, tg_node_config *cfg, tg_node_hash_fn hash, char *why, size_t n)
 {
     const cJSON *sec = cJSON_GetObjectItemCaseSensitive(root, "ThermoGuard");
     if (!sec)
@@ -274,7 +285,7 @@ static int load_section(const cJSON *root, tg_node_config *cfg, char *why, size_
             return bad(why, n, "ThermoGuard: unknown key \"%s\"", f->string);
     long workers = cfg->workers, qs = cfg->queue_size, to = cfg->series_timeout_s, mi = cfg->max_instances;
     long fa = cfg->forward_max_attempts, fr = cfg->forward_retry_s, fm = cfg->forward_max_retry_s;
-    if (get_bool(sec, "Enable", &cfg->enable, why, n) || load_models(sec, cfg, why, n) ||
+    if (get_bool(sec, "Enable", &cfg->enable, why, n) || load_models(sec, cfg, hash, why, n) ||
         get_list(sec, "Modalities", &cfg->modalities[0][0], sizeof cfg->modalities[0], &cfg->n_modalities, 1, why, n) ||
         get_list(sec, "CallingAETs", &cfg->aets[0][0], sizeof cfg->aets[0], &cfg->n_aets, 0, why, n) ||
         get_list(sec, "BodyParts", &cfg->body_parts[0][0], sizeof cfg->body_parts[0], &cfg->n_body_parts, 1, why, n) ||
@@ -312,7 +323,7 @@ static int load_section(const cJSON *root, tg_node_config *cfg, char *why, size_
     return 0;
 }
 
-int tg_node_config_load(const char *json, tg_node_config *cfg, char *why, size_t why_size)
+int tg_node_config_parse(const char *json, tg_node_hash_fn hash, tg_node_config *cfg, char *why, size_t why_size)
 {
     defaults(cfg);
     why[0] = '\0';
@@ -321,11 +332,16 @@ int tg_node_config_load(const char *json, tg_node_config *cfg, char *why, size_t
         cJSON_Delete(root);
         return bad(why, why_size, "Orthanc's configuration could not be read as a JSON object");
     }
-    int rc = load_section(root, cfg, why, why_size);
+    int rc = load_section(root, cfg, hash, why, why_size);
     if (rc == 0)
         rc = check_user_metadata(root, why, why_size);
     cJSON_Delete(root);
     if (rc == 0 && !cfg->enable)
         rc = bad(why, why_size, "ThermoGuard.Enable is false");
     return rc;
+}
+
+int tg_node_config_load(const char *json, tg_node_config *cfg, char *why, size_t why_size)
+{
+    return tg_node_config_parse(json, sha256_file, cfg, why, why_size);
 }

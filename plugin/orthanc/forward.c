@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "node.h"
+#include "rest_body.h"
 
 #define FORWARD_MAX_ENTRIES 4096 /* pending + abandoned; beyond, the oldest abandoned go first */
 
@@ -106,11 +107,9 @@ static int is_current_result(const char *series, const char *sr)
     memset(&buf, 0, sizeof buf);
     if (OrthancPluginRestApiGet(tg_ctx, &buf, uri) != OrthancPluginErrorCode_Success)
         return 0;
-    cJSON *r = cJSON_ParseWithLength(buf.data, buf.size);
+    char current[TG_NODE_ID_SIZE];
+    int ok = tg_result_sr(buf.data, buf.size, current, sizeof current) == 0 && !strcmp(current, sr);
     OrthancPluginFreeMemoryBuffer(tg_ctx, &buf);
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, "SRInstance");
-    int ok = cJSON_IsString(v) && !strcmp(v->valuestring, sr);
-    cJSON_Delete(r);
     return ok;
 }
 

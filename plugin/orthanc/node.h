@@ -63,6 +63,11 @@ typedef struct tg_node_config {
  * (absent section = defaults) and checks UserMetadata and pinned model hashes.
  * Returns 0, or -1 with the first problem written to why (always NUL-terminated). */
 int tg_node_config_load(const char *json, tg_node_config *cfg, char *why, size_t why_size);
+/* SHA-256 of the model file at path as 64 lowercase hex digits: 0, or -1 when it cannot be read. */
+typedef int (*tg_node_hash_fn)(const char *path, char hex[65]);
+/* tg_node_config_load with the model files hashed by `hash` (tests/fuzz/fuzz_node_config reads
+ * no files). Same results and messages. */
+int tg_node_config_parse(const char *json, tg_node_hash_fn hash, tg_node_config *cfg, char *why, size_t why_size);
 
 /* ---- work queue (queue.c): bounded FIFO, plus an unbounded deferred list for overflow ---- */
 
@@ -164,8 +169,6 @@ double tg_now(void); /* CLOCK_MONOTONIC seconds */
 
 int tg_workers_start(int n);
 void tg_workers_join(void);
-/* Orthanc ids: 8-8-8-8-8 lowercase hex groups. */
-int tg_valid_orthanc_id(const char *id);
 
 const char *tg_node_version(void);
 

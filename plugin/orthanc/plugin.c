@@ -12,6 +12,7 @@
 
 #include "analyze.h"
 #include "node.h"
+#include "rest_body.h"
 
 #ifndef TG_NODE_VERSION
 #define TG_NODE_VERSION "0.0.0"

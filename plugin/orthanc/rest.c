@@ -9,6 +9,7 @@
 
 #include "analyze.h"
 #include "node.h"
+#include "rest_body.h"
 
 #define MAX_BODY 4096
 
@@ -212,18 +213,15 @@ static OrthancPluginErrorCode on_switch(OrthancPluginRestOutput *out, const char
         answer_error(out, 413, "body too large (at most 4096 bytes)");
         return OrthancPluginErrorCode_Success;
     }
-    cJSON *b = cJSON_ParseWithLength(req->body, req->bodySize);
-    const cJSON *name = cJSON_GetObjectItemCaseSensitive(b, "Name");
-    if (!cJSON_IsObject(b) || cJSON_GetArraySize(b) != 1 || !cJSON_IsString(name)) {
-        cJSON_Delete(b);
+    tg_body_switch body;
+    if (tg_body_switch_parse(req->body, req->bodySize, &body) != 0) {
         answer_error(out, 400, "body must be a JSON object {\"Name\": MODEL} naming an entry of ThermoGuard.Models");
         return OrthancPluginErrorCode_Success;
     }
     int idx = -1;
     for (int i = 0; i < tg_cfg.n_models; ++i)
-        if (!strcmp(tg_cfg.models[i].name, name->valuestring))
+        if (!strcmp(tg_cfg.models[i].name, body.name))
             idx = i;
-    cJSON_Delete(b);
     if (idx < 0) {
         answer_error(out, 404, "unknown model name (see GET /thermoguard/models)");
         return OrthancPluginErrorCode_Success;
@@ -260,22 +258,16 @@ static OrthancPluginErrorCode on_analyze(OrthancPluginRestOutput *out, const cha
     const char *id = series_arg(out, req, OrthancPluginHttpMethod_Post, "POST");
     if (!id)
         return OrthancPluginErrorCode_Success;
-    int force = 0;
     if (req->bodySize > MAX_BODY) {
         answer_error(out, 413, "body too large (at most 4096 bytes)");
         return OrthancPluginErrorCode_Success;
     }
-    if (req->bodySize > 0) {
-        cJSON *b = cJSON_ParseWithLength(req->body, req->bodySize);
-        const cJSON *f = cJSON_GetObjectItemCaseSensitive(b, "Force");
-        int ok = cJSON_IsObject(b) && cJSON_GetArraySize(b) == (f ? 1 : 0) && (!f || cJSON_IsBool(f));
-        force = f && cJSON_IsTrue(f);
-        cJSON_Delete(b);
-        if (!ok) {
-            answer_error(out, 400, "body must be empty or a JSON object {\"Force\": true|false}");
-            return OrthancPluginErrorCode_Success;
-        }
+    tg_body_analyze body;
+    if (tg_body_analyze_parse(req->body, req->bodySize, &body) != 0) {
+        answer_error(out, 400, "body must be empty or a JSON object {\"Force\": true|false}");
+        return OrthancPluginErrorCode_Success;
     }
+    int force = body.force;
     if (!tg_enabled) {
         answer_error(out, 503, tg_disabled_reason);
         return OrthancPluginErrorCode_Success;

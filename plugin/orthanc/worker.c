@@ -4,7 +4,6 @@
  * Received instances are only read, never modified or deleted.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 
 #include "analyze.h"
 #include "node.h"
+#include "rest_body.h"
 #include "thermoguard/sha256.h"
 
 #define MAX_WORKERS 16
@@ -26,21 +26,6 @@ double tg_now(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-int tg_valid_orthanc_id(const char *id)
-{
-    if (!id || strlen(id) != 44)
-        return 0;
-    for (int i = 0; i < 44; ++i) {
-        if (i % 9 == 8) {
-            if (id[i] != '-')
-                return 0;
-        } else if (!isxdigit((unsigned char)id[i]) || isupper((unsigned char)id[i])) {
-            return 0;
-        }
-    }
-    return 1;
 }
 
 /* ---- REST helpers (worker threads and REST callbacks only) ---- */
@@ -323,9 +308,8 @@ static void process_series(const tg_work *w)
         goto out;
     }
     {
-        cJSON *prev = cJSON_Parse(json_str(meta, TG_META_RESULT, NULL));
-        snprintf(prev_sr, sizeof prev_sr, "%s", json_str(prev, "SRInstance", NULL));
-        cJSON_Delete(prev);
+        const char *prev = json_str(meta, TG_META_RESULT, NULL);
+        tg_result_sr(prev, strlen(prev), prev_sr, sizeof prev_sr);
     }
     if (n < 1 || n > tg_cfg.max_instances) {
         snprintf(why, sizeof why, "%d instances (allowed 1..%d, ThermoGuard.MaxInstances)", n, tg_cfg.max_instances);

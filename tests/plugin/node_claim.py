@@ -10,8 +10,8 @@ usage: node_claim.py PLUGIN.so THERMOGUARD_CLI PHANTOM_MATRICES SNIPPET.json
 2. A TG series is analysed -> one SR; its claim is then "NODE-ID T released" with this node's id.
 3. Another node's active claim -> a forced analysis is skipped ("claimed by node ..."), no SR,
    ClaimedElsewhere counts it, the claim is left untouched.
-4. Another node's claim older than the lease, or released -> the node takes it over and writes
-   a new SR; the claim is then its own, released.
+4. Another node's claim older than the lease, released, dated more than a lease ahead, or with
+   the time -2^63 -> the node takes it over and writes a new SR; the claim is then its own, released.
 5. Two concurrent analyze requests for a fresh series -> exactly one SR.
 6. A claim of a node that died 3 s before its lease ends (second Orthanc, StableAge 60 so that
    only the node's own re-check can analyse the series within 40 s): skipped while the lease
@@ -128,10 +128,14 @@ def main():
     check(get_claim(sid) == foreign, "the foreign claim was changed: %r" % get_claim(sid))
     check(node.status()["Counters"]["ClaimedElsewhere"] == 1, "ClaimedElsewhere: %s" % node.status()["Counters"])
 
-    # 4. an expired and a released foreign claim are taken over.
+    # 4. an expired and a released foreign claim are taken over; so are claims dated more than a
+    #    lease ahead (a broken clock or garbage, which once blocked the series for good) and one whose
+    #    time is the lowest 64-bit integer (once a signed overflow).
     prev = r1["SRInstance"]
     for n, value in ((2, "0123456789abcdef0123456789abcdef %d claimed" % (int(time.time()) - 100000)),
-                     (3, "0123456789abcdef0123456789abcdef %d released" % int(time.time()))):
+                     (3, "0123456789abcdef0123456789abcdef %d released" % int(time.time())),
+                     (4, "0123456789abcdef0123456789abcdef 99999999999999999999 claimed"),
+                     (5, "0123456789abcdef0123456789abcdef -9223372036854775808 claimed")):
         check(put_claim(sid, value)[0] == 200, "could not plant %r" % value)
         check(forced_analysis(sid), "forced analyze request")
         r = node.wait_result(sid, timeout=60, predicate=lambda x: x["SRInstance"] != prev)

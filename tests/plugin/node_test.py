@@ -15,7 +15,8 @@ with the model (new SRs referencing the old ones), probabilities and detector sc
 the model gives for the same files (MODEL_HELPER predict), model SHA-256 / synthetic caveat /
 detector rows in the SR; a REST model switch gives a second SR referencing the first; an unknown
 name or a file whose hash no longer matches -> 4xx and the previous model stays active; deferral
-under load. Phase 4: a pinned hash that does not match -> plugin disabled. Orthanc must answer
+under load. Phase 4: a pinned hash that does not match -> plugin disabled. Phase 5: a model Path
+that names a FIFO -> plugin disabled at once (start-up once blocked there). Orthanc must answer
 /system throughout and is always killed at the end.
 """
 import copy
@@ -338,6 +339,16 @@ def main():
              model_stats["LatencySeconds"]["Max"], model_stats["Counters"]["Analysed"],
              model_stats["AnalysisSecondsTotal"]["Decode"] + model_stats["AnalysisSecondsTotal"]["Preprocess"], model_stats["AnalysisSecondsTotal"]["Model"],
              model_stats["AnalysisSecondsTotal"]["SRWrite"], model_seconds, time.time() - t_start), flush=True)
+    stop_orthanc()
+
+    # ---- phase 5: a model Path that is a FIFO, not a file -> disabled, start-up not blocked ----
+    fifo = os.path.join(TMP, "model.fifo")
+    os.mkfifo(fifo)
+    small["Models"][1]["Path"] = fifo
+    start_orthanc("fifo", small)
+    st = http("GET", "/thermoguard/status")[1]
+    check(st["Enabled"] is False and "cannot read " + fifo in (st["Reason"] or ""), "FIFO model path: %s" % st)
+    system_ok("with a FIFO as model path")
     stop_orthanc()
 
 
