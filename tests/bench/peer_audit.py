@@ -5,6 +5,9 @@
 # diagonal band over its non-zero coefficients / Phi^-1(0.75), levels = max(max_level - 3, 1),
 # thresholds held fixed in the backward pass like the C exact subgradient) -> haar level-1
 # feature bands (LL scaled by 1/2) -> the model's CNN (eval-mode BN) -> logits.
+# Attacks aim at the deployed verdict: with two classes every loss, margin and success is taken on
+# the logits with logit(threshold) subtracted from class 1 (core/src/attack_common.c), and the
+# attack's label is the clean verdict's class.
 # Audit (as core/src/audit.c): per threat, per budget (0.02, 0.05, 0.1, 0.2 °C), attacks in order
 # FGSM, PGD-20 (random start, step 2.5 eps/20), C&W-100 (fixed c = 1, Adam lr 1e-2, once per
 # image and threat, unbounded, clipped to each budget), Square-1000 (black-box only); a sample
@@ -146,6 +149,14 @@ def logits(raw):
     return NET(f)
 
 
+T1_ = min(max(THR if POS == 1 else 1.0 - THR, 1e-6), 1.0 - 1e-6)
+OFFSET = torch.tensor([0.0, math.log(T1_ / (1.0 - T1_))])
+
+
+def attack_logits(raw):  # argmax of these = the deployed verdict's class
+    return logits(raw) - OFFSET
+
+
 def prob(raw):
     with torch.no_grad():
         return torch.softmax(logits(raw), dim=1)[:, POS]
@@ -162,7 +173,7 @@ def sign_step(x0, y, eps, iters, alpha, rand):
     x = (x0 + torch.empty_like(x0).uniform_(-eps, eps)).clamp(T0, T1) if rand else x0.clone()
     for _ in range(iters):
         x.requires_grad_(True)
-        g, = torch.autograd.grad(F.cross_entropy(logits(x), y, reduction="sum"), x)
+        g, = torch.autograd.grad(F.cross_entropy(attack_logits(x), y, reduction="sum"), x)
         with torch.no_grad():
             x = torch.min(torch.max(x + alpha * g.sign(), x0 - eps), x0 + eps).clamp(T0, T1)
     return x.detach()
@@ -176,7 +187,7 @@ def cw(x0, y, iters=100, c=1.0, lr=1e-2):
     for _ in range(iters):
         xn = 0.5 * (torch.tanh(w) + 1)
         xr = T0 + SCALE * xn
-        z = logits(xr)
+        z = attack_logits(xr)
         m = margin(z, y)
         l2 = ((xn - x0n) ** 2).flatten(1).sum(1)
         with torch.no_grad():
@@ -195,7 +206,7 @@ def square(x0, y, eps, q=1000, p_init=0.8):
     stripes = torch.where(torch.rand(B, C, 1, W) < 0.5, -eps, eps).expand(B, C, H, W)
     xb = (x0 + stripes).clamp(T0, T1)
     with torch.no_grad():
-        mb = margin(logits(xb), y)
+        mb = margin(attack_logits(xb), y)
     done = mb < 0
     rows, cols = torch.arange(H).view(1, H, 1), torch.arange(W).view(1, 1, W)
     for it in range(1, q):
@@ -214,7 +225,7 @@ def square(x0, y, eps, q=1000, p_init=0.8):
         sgn = torch.where(torch.rand(n, C, 1, 1) < 0.5, -eps, eps)
         xn = torch.where(win, (x0[idx] + sgn).clamp(T0, T1), xb[idx])
         with torch.no_grad():
-            m = margin(logits(xn), y[idx])
+            m = margin(attack_logits(xn), y[idx])
         better = (m < mb[idx]) | (m < 0)
         j = idx[better]
         xb[j] = xn[better]
@@ -231,8 +242,7 @@ def audit_chunk(x0):
     B = x0.shape[0]
     p0 = prob(x0)
     verdict = p0 >= THR
-    with torch.no_grad():
-        y = logits(x0).argmax(dim=1)
+    y = torch.where(verdict, POS, 1 - POS)  # the class of the clean verdict
     flipped_max = {}
     for t in threats:
         cw_adv, cw_have = x0.clone(), torch.zeros(B, dtype=torch.bool)
