@@ -30,7 +30,7 @@
 #   (validation accuracy 0.972 both). PGD-AT at 0.4 °C (eps 0.02, ramp 20 or 60, mix 1 or 0.5) and
 #   at 0.2 °C with a 20-40-epoch ramp collapse to the constant "healthy" classifier (val 0.75), so
 #   adversarial training uses eps 0.005 (0.1 °C, the smallest test budget), step 0.0018, 7 steps,
-#   a 30-epoch ramp, whole batches (mix 1): the best validation trade-off of 12 AT/TRADES/MART
+#   a 30-epoch ramp, whole batches (mix 1): the best validation trade-off of 15 AT/TRADES/MART
 #   recipes by the rule fixed before the last round (no recipe kept validation clean accuracy within
 #   3 points of 0.972; fallback: maximise the mean of clean validation accuracy and the worse of
 #   adaptive PGD / APGD validation robust accuracy at the 0.2 °C headline budget):
