@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "thermoguard/audit_outputs.h"
 #include "thermoguard/collection.h"
 #include "thermoguard/thermoguard.h"
 
@@ -117,45 +118,6 @@ static int write_file(const char *dir, const char *name, const char *text, size_
     return bad ? cli_error("audit", 1, "cannot write %s: %s", path, strerror(errno)) : 0;
 }
 
-/* PNGs of the kept examples: clean and adversarial on the clean image's range, difference
- * amplified to fill the range. On failure the report simply has fewer examples. */
-static int encode_examples(const tg_audit *a, tg_audit_png *png)
-{
-    int n = 0;
-    for (int e = 0; e < tg_audit_example_count(a); e++) {
-        const tg_audit_example *ex = tg_audit_get_example(a, e);
-        size_t hw = (size_t)ex->h * (size_t)ex->w;
-        tg_image im = {1, ex->h, ex->w, NULL};
-        float lo = ex->clean[0], hi = ex->clean[0], dmax = 0;
-        for (size_t i = 0; i < hw; i++) {
-            lo = fminf(lo, ex->clean[i]);
-            hi = fmaxf(hi, ex->clean[i]);
-            dmax = fmaxf(dmax, fabsf(ex->adv[i] - ex->clean[i]));
-        }
-        if (!(hi > lo) || !(dmax > 0) || !(im.data = malloc(hw * sizeof *im.data)))
-            continue;
-        tg_audit_png *p = &png[n];
-        memset(p, 0, sizeof *p);
-        p->example = e;
-        p->diff_gain = (hi - lo) / (2.0 * dmax);
-        int ok = 1;
-        for (int k = 0; k < 3 && ok; k++) {
-            for (size_t i = 0; i < hw; i++)
-                im.data[i] = k == 0 ? ex->clean[i] : k == 1 ? ex->adv[i] : ex->adv[i] - ex->clean[i];
-            uint8_t *d = NULL;
-            ok = tg_image_encode_png(&im, 0, k < 2 ? lo : -dmax, k < 2 ? hi : dmax, &d, &p->size[k]) == TG_OK;
-            p->png[k] = d;
-        }
-        free(im.data);
-        if (ok)
-            n++;
-        else
-            for (int k = 0; k < 3; k++)
-                free((void *)p->png[k]);
-    }
-    return n;
-}
-
 /* views.csv rows (file, patient, view) for mapping samples to their DICOM sources. */
 typedef struct view_row {
     char file[512], patient[TG_SAMPLE_KEY_MAX], view[32];
@@ -216,14 +178,15 @@ static int write_audit_srs(const tg_audit *a, const tg_model *m, const char *dat
 {
     size_t nv = 0;
     view_row *v = read_views(data_dir, &nv);
-    const tg_audit_config *c = tg_audit_get_config(a);
     int written = 0;
     *skipped = 0;
     tg_dicom_source *src = calloc(nv ? nv : 1, sizeof *src);
     const char **view_of = calloc(nv ? nv : 1, sizeof *view_of);
     tg_sr_audit_row *rows = NULL;
-    size_t nrows_cap = 0;
-    for (size_t p = 0; p < nv && src && view_of && written >= 0; p++) {
+    size_t nimg = tg_audit_images(a);
+    size_t *recs = malloc((nimg ? nimg : 1) * sizeof *recs);
+    int *rec_src = malloc((nimg ? nimg : 1) * sizeof *rec_src);
+    for (size_t p = 0; p < nv && src && view_of && recs && rec_src && written >= 0; p++) {
         int first = 1;
         for (size_t q = 0; q < p; q++)
             first &= strcmp(v[q].patient, v[p].patient) != 0;
@@ -240,32 +203,21 @@ static int write_audit_srs(const tg_audit *a, const tg_model *m, const char *dat
             (*skipped)++;
             continue;
         }
-        size_t nr = 0;
+        int nr = 0, nsel = 0;
         for (size_t i = 0; i < tg_audit_images(a); i++) {
-            const tg_audit_record *r = tg_audit_get_record(a, i);
-            if (strcmp(r->patient, v[p].patient) || r->skipped)
+            if (strcmp(tg_audit_get_record(a, i)->patient, v[p].patient))
                 continue;
             int si = 0; /* the view the sample came from (its group key is the view name) */
             for (int s = ns - 1; s >= 0; s--)
                 si = !strcmp(view_of[s], groups[i]) ? s : si;
-            for (int t = 0; t < c->n_threats; t++)
-                for (int b = 0; b < c->n_budgets; b++)
-                    for (int k = 0; k < c->n_attacks; k++) {
-                        const tg_audit_cell *cell = &r->cells[tg_audit_cell_index(c, t, b, k)];
-                        if (cell->state != TG_AUDIT_RUN)
-                            continue;
-                        if (nr == nrows_cap) {
-                            tg_sr_audit_row *g = realloc(rows, (nrows_cap = nrows_cap ? 2 * nrows_cap : 64) * sizeof *g);
-                            if (!g)
-                                goto oom;
-                            rows = g;
-                        }
-                        tg_threat th = c->threats[t];
-                        rows[nr++] = (tg_sr_audit_row){si, c->attacks[k].label,
-                                                       th == TG_THREAT_ADAPTIVE ? "adaptive white-box" : tg_threat_name(th),
-                                                       tg_audit_budget_c(a, b), tg_audit_budget_norm(a, b), cell->flipped,
-                                                       cell->flipped ? cell->linf_c : -1.0};
-                    }
+            recs[nsel] = i;
+            rec_src[nsel++] = si;
+        }
+        free(rows);
+        if (tg_audit_sr_rows(a, recs, rec_src, nsel, &rows, &nr) != TG_OK) {
+            cli_error("audit", 1, "audit SR rows for %s: %s", v[p].patient, tg_last_error());
+            written = -1;
+            break;
         }
         if (!nr)
             continue;
@@ -274,9 +226,8 @@ static int write_audit_srs(const tg_audit *a, const tg_model *m, const char *dat
         req.sources = src;
         req.n_sources = ns;
         req.rows = rows;
-        req.n_rows = (int)nr;
-        req.model = (tg_sr_model_info){m->name, m->version, m->sha256_hex, m->prov.notes, m->prov.defense[0] ? m->prov.defense : "none",
-                                       m->threshold, m->synthetic, 0, NULL, NULL};
+        req.n_rows = nr;
+        tg_audit_sr_model(m, &req.model);
         char path[4096];
         snprintf(path, sizeof path, "%s/%s-audit-sr.dcm", sr_dir, v[p].patient);
         if (tg_sr_write_audit(&req, path, NULL) != TG_OK) {
@@ -286,11 +237,12 @@ static int write_audit_srs(const tg_audit *a, const tg_model *m, const char *dat
             written++;
         }
     }
-    if (0) {
-oom:
-        cli_error("audit", 1, "out of memory for audit SR rows");
+    if (v && (!src || !view_of || !recs || !rec_src)) {
+        cli_error("audit", 1, "out of memory for audit SR sources");
         written = -1;
     }
+    free(recs);
+    free(rec_src);
     free(rows);
     free(view_of);
     free(src);
@@ -447,7 +399,7 @@ int cmd_audit(int argc, char **argv)
     }
     cli_progress_done(&cp, "audit");
     if (images)
-        n_png = encode_examples(a, png);
+        n_png = tg_audit_examples_encode(a, png);
     tg_audit_render_opts ro = {images, ids, dir, m->synthetic || cli_set_is_synthetic(&set)};
     if (tg_audit_to_json(a, ids, &text, &len) != TG_OK || write_file(out_dir, "audit.json", text, len, path, sizeof path)) {
         cli_error("audit", 1, "%s", tg_last_error());
@@ -471,9 +423,7 @@ int cmd_audit(int argc, char **argv)
     print_summary(json, a, out_dir, n_sr, sr_skipped);
     rc = 0;
 out:
-    for (int e = 0; e < n_png; e++)
-        for (int k = 0; k < 3; k++)
-            free((void *)png[e].png[k]);
+    tg_audit_examples_free(png, n_png);
     free(text);
     tg_audit_destroy(a);
     tg_sample_set_destroy(&set);
