@@ -26,7 +26,7 @@ static int bad(char *why, size_t n, const char *fmt, ...)
 static const char *const KEYS[] = {
     "Enable", "Models", "ActiveModel", "Modalities", "CallingAETs", "BodyParts", "SeriesDescriptions",
     "Workers", "QueueSize", "SeriesTimeoutSeconds", "MaxInstances", "MaxPixels", "Forward",
-    "DetectorEnabled", "DetectorThreshold", NULL};
+    "DetectorEnabled", "DetectorThreshold", "AuditDirectory" /* read by audit_store.c */, NULL};
 
 static int known(const char *const *keys, const char *k)
 {

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "analyze.h"
+#include "audit_node.h"
 #include "node.h"
 
 #ifndef TG_NODE_VERSION
@@ -170,11 +171,14 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext *c)
     OrthancPluginSetDescription(c, "ThermoGuard: breast thermography analysis with a DICOM SR result "
                                    "(research use only)");
     tg_rest_register();
+    tg_audit_rest_register();
     OrthancPluginExtendOrthancExplorer(c, EXPLORER_JS);
 
     char why[512];
     char *json = OrthancPluginGetConfiguration(c);
     int rc = tg_node_config_load(json, &tg_cfg, why, sizeof why);
+    if (rc == 0)
+        rc = tg_audit_settings_load(json, why, sizeof why);
     if (json)
         OrthancPluginFreeString(c, json);
     if (rc != 0) {
@@ -205,6 +209,7 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext *c)
         return 0;
     }
     tg_enabled = 1;
+    tg_audit_store_init();
     OrthancPluginRegisterOnChangeCallback(c, on_change);
     tg_publish_metrics();
     tg_log(TG_WARN, "version %s enabled: %d worker(s), queue %d, modalities %s%s, model %s%s%s; REST under /thermoguard/",

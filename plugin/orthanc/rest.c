@@ -14,7 +14,7 @@
 
 static pthread_mutex_t switch_mu = PTHREAD_MUTEX_INITIALIZER; /* one model switch at a time */
 
-static void answer_json(OrthancPluginRestOutput *out, cJSON *j)
+void tg_rest_answer_json(OrthancPluginRestOutput *out, cJSON *j)
 {
     char *text = cJSON_PrintUnformatted(j);
     if (text)
@@ -25,9 +25,13 @@ static void answer_json(OrthancPluginRestOutput *out, cJSON *j)
     cJSON_Delete(j);
 }
 
-static void answer_error(OrthancPluginRestOutput *out, uint16_t status, const char *msg)
+void tg_rest_answer_error(OrthancPluginRestOutput *out, uint16_t status, const char *msg)
 {
-    cJSON *j = cJSON_CreateObject();
+    tg_rest_answer_error_json(out, status, msg, cJSON_CreateObject());
+}
+
+void tg_rest_answer_error_json(OrthancPluginRestOutput *out, uint16_t status, const char *msg, cJSON *j)
+{
     cJSON_AddStringToObject(j, "Error", msg);
     cJSON_AddNumberToObject(j, "HttpStatus", status);
     char *text = cJSON_PrintUnformatted(j);
@@ -36,10 +40,10 @@ static void answer_error(OrthancPluginRestOutput *out, uint16_t status, const ch
     free(text);
 }
 
-static int series_exists(const char *id)
+int tg_rest_exists(const char *level, const char *id)
 {
     char uri[128];
-    snprintf(uri, sizeof uri, "/series/%s", id);
+    snprintf(uri, sizeof uri, "/%s/%s", level, id);
     OrthancPluginMemoryBuffer buf;
     memset(&buf, 0, sizeof buf);
     if (OrthancPluginRestApiGet(tg_ctx, &buf, uri) != OrthancPluginErrorCode_Success)
@@ -58,11 +62,11 @@ static const char *series_arg(OrthancPluginRestOutput *out, const OrthancPluginH
     }
     const char *id = req->groupsCount == 1 ? req->groups[0] : NULL;
     if (!tg_valid_orthanc_id(id)) {
-        answer_error(out, 400, "not an Orthanc series id (expected 5 groups of 8 lowercase hex digits)");
+        tg_rest_answer_error(out, 400, "not an Orthanc series id (expected 5 groups of 8 lowercase hex digits)");
         return NULL;
     }
-    if (!series_exists(id)) {
-        answer_error(out, 404, "unknown series");
+    if (!tg_rest_exists("series", id)) {
+        tg_rest_answer_error(out, 404, "unknown series");
         return NULL;
     }
     return id;
@@ -143,7 +147,7 @@ static OrthancPluginErrorCode on_status(OrthancPluginRestOutput *out, const char
     cJSON *ffj = ff ? cJSON_Parse(ff) : NULL;
     free(ff);
     cJSON_AddItemToObject(j, "ForwardFailures", ffj ? ffj : cJSON_CreateArray());
-    answer_json(out, j);
+    tg_rest_answer_json(out, j);
     return OrthancPluginErrorCode_Success;
 }
 
@@ -169,7 +173,7 @@ static OrthancPluginErrorCode on_models(OrthancPluginRestOutput *out, const char
         cJSON_AddItemToArray(a, m);
     }
     add_model(j, "Results");
-    answer_json(out, j);
+    tg_rest_answer_json(out, j);
     return OrthancPluginErrorCode_Success;
 }
 
@@ -187,18 +191,18 @@ static OrthancPluginErrorCode on_switch(OrthancPluginRestOutput *out, const char
         return OrthancPluginErrorCode_Success;
     }
     if (!tg_enabled) {
-        answer_error(out, 503, tg_disabled_reason);
+        tg_rest_answer_error(out, 503, tg_disabled_reason);
         return OrthancPluginErrorCode_Success;
     }
     if (req->bodySize > MAX_BODY) {
-        answer_error(out, 413, "body too large (at most 4096 bytes)");
+        tg_rest_answer_error(out, 413, "body too large (at most 4096 bytes)");
         return OrthancPluginErrorCode_Success;
     }
     cJSON *b = cJSON_ParseWithLength(req->body, req->bodySize);
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(b, "Name");
     if (!cJSON_IsObject(b) || cJSON_GetArraySize(b) != 1 || !cJSON_IsString(name)) {
         cJSON_Delete(b);
-        answer_error(out, 400, "body must be a JSON object {\"Name\": MODEL} naming an entry of ThermoGuard.Models");
+        tg_rest_answer_error(out, 400, "body must be a JSON object {\"Name\": MODEL} naming an entry of ThermoGuard.Models");
         return OrthancPluginErrorCode_Success;
     }
     int idx = -1;
@@ -207,7 +211,7 @@ static OrthancPluginErrorCode on_switch(OrthancPluginRestOutput *out, const char
             idx = i;
     cJSON_Delete(b);
     if (idx < 0) {
-        answer_error(out, 404, "unknown model name (see GET /thermoguard/models)");
+        tg_rest_answer_error(out, 404, "unknown model name (see GET /thermoguard/models)");
         return OrthancPluginErrorCode_Success;
     }
     pthread_mutex_lock(&switch_mu);
@@ -223,7 +227,7 @@ static OrthancPluginErrorCode on_switch(OrthancPluginRestOutput *out, const char
         tg_log(TG_ERROR, "model switch to \"%s\" refused, \"%s\" stays active: %s", mc->name, prev_name, why);
         char msg[800];
         snprintf(msg, sizeof msg, "%s; rolled back: \"%s\" stays active", why, prev_name);
-        answer_error(out, 409, msg);
+        tg_rest_answer_error(out, 409, msg);
         return OrthancPluginErrorCode_Success;
     }
     tg_log(TG_WARN, "active model switched from \"%s\" to \"%s\" (sha256 %s)", prev_name, mc->name, mc->sha256);
@@ -231,7 +235,7 @@ static OrthancPluginErrorCode on_switch(OrthancPluginRestOutput *out, const char
     cJSON_AddStringToObject(j, "Active", mc->name);
     cJSON_AddStringToObject(j, "SHA256", mc->sha256);
     cJSON_AddStringToObject(j, "Previous", prev_name);
-    answer_json(out, j);
+    tg_rest_answer_json(out, j);
     return OrthancPluginErrorCode_Success;
 }
 
@@ -244,7 +248,7 @@ static OrthancPluginErrorCode on_analyze(OrthancPluginRestOutput *out, const cha
         return OrthancPluginErrorCode_Success;
     int force = 0;
     if (req->bodySize > MAX_BODY) {
-        answer_error(out, 413, "body too large (at most 4096 bytes)");
+        tg_rest_answer_error(out, 413, "body too large (at most 4096 bytes)");
         return OrthancPluginErrorCode_Success;
     }
     if (req->bodySize > 0) {
@@ -254,17 +258,17 @@ static OrthancPluginErrorCode on_analyze(OrthancPluginRestOutput *out, const cha
         force = f && cJSON_IsTrue(f);
         cJSON_Delete(b);
         if (!ok) {
-            answer_error(out, 400, "body must be empty or a JSON object {\"Force\": true|false}");
+            tg_rest_answer_error(out, 400, "body must be empty or a JSON object {\"Force\": true|false}");
             return OrthancPluginErrorCode_Success;
         }
     }
     if (!tg_enabled) {
-        answer_error(out, 503, tg_disabled_reason);
+        tg_rest_answer_error(out, 503, tg_disabled_reason);
         return OrthancPluginErrorCode_Success;
     }
     tg_push_result r = tg_queue_push(id, force);
     if (r == TG_PUSH_STOPPED) {
-        answer_error(out, 503, "the node is stopping");
+        tg_rest_answer_error(out, 503, "the node is stopping");
         return OrthancPluginErrorCode_Success;
     }
     TG_COUNT(queued, r == TG_PUSH_QUEUED);
@@ -274,7 +278,7 @@ static OrthancPluginErrorCode on_analyze(OrthancPluginRestOutput *out, const cha
     cJSON_AddStringToObject(j, "State", r == TG_PUSH_QUEUED ? "queued" : r == TG_PUSH_DEFERRED ? "deferred"
                                                                                            : "already pending");
     cJSON_AddBoolToObject(j, "Force", force);
-    answer_json(out, j);
+    tg_rest_answer_json(out, j);
     return OrthancPluginErrorCode_Success;
 }
 
@@ -298,13 +302,13 @@ static OrthancPluginErrorCode on_result(OrthancPluginRestOutput *out, const char
     int pending = tg_enabled && tg_queue_state(id, &state);
     if (!cJSON_IsObject(j)) {
         cJSON_Delete(j);
-        answer_error(out, 404, pending ? "no result yet: analysis pending" : "no ThermoGuard result for this series");
+        tg_rest_answer_error(out, 404, pending ? "no result yet: analysis pending" : "no ThermoGuard result for this series");
         return OrthancPluginErrorCode_Success;
     }
     cJSON_AddStringToObject(j, "Series", id);
     if (pending)
         cJSON_AddStringToObject(j, "Pending", state);
-    answer_json(out, j);
+    tg_rest_answer_json(out, j);
     return OrthancPluginErrorCode_Success;
 }
 
