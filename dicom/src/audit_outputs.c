@@ -4,8 +4,21 @@
 #include "thermoguard/preprocess.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+tg_status tg_audit_series_image(tg_audit *a, const tg_analysis_samples *s, int i, const char *instance,
+                                const char *patient, const tg_progress *progress)
+{
+    if (!a || !s || i < 0 || i >= s->n || !instance)
+        return tg_fail(TG_ERR_ARG, "audit: sample %d of %d", i, s ? s->n : 0);
+    char id[TG_AUDIT_MAX_ID];
+    size_t len = strlen(instance), room = sizeof id - 3; /* "/L" + NUL */
+    snprintf(id, sizeof id, "%s/%c", len > room ? instance + (len - room) : instance, s->side[i]);
+    const size_t per = (size_t)s->c * (size_t)s->h * (size_t)s->w;
+    return tg_audit_image(a, s->raw + (size_t)i * per, -1, id, patient, progress);
+}
 
 int tg_audit_examples_encode(const tg_audit *a, tg_audit_png png[TG_AUDIT_MAX_EXAMPLES])
 {
@@ -105,4 +118,29 @@ tg_status tg_audit_sr_rows(const tg_audit *a, const size_t *records, const int *
     *rows = out;
     *n_rows = (int)nr;
     return TG_OK;
+}
+
+tg_status tg_audit_write_study_sr(const tg_audit *a, const tg_model *m, const char *sha256,
+                                  const tg_dicom_source *sources, int n_sources, const size_t *records,
+                                  const int *source_index, int n, const char *path, int *n_rows)
+{
+    tg_sr_audit_row *rows = NULL;
+    int nr = 0;
+    tg_status st = tg_audit_sr_rows(a, records, source_index, n, &rows, &nr);
+    if (st == TG_OK && nr > 0) {
+        tg_sr_audit_request req;
+        memset(&req, 0, sizeof req);
+        req.sources = sources;
+        req.n_sources = n_sources;
+        req.rows = rows;
+        req.n_rows = nr;
+        tg_audit_sr_model(m, &req.model);
+        if (sha256)
+            req.model.sha256 = sha256;
+        st = tg_sr_write_audit(&req, path, NULL);
+    }
+    free(rows);
+    if (n_rows)
+        *n_rows = st == TG_OK ? nr : 0;
+    return st;
 }

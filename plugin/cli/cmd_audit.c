@@ -22,10 +22,11 @@ static void help(FILE *out)
     fprintf(out,
             "usage: thermoguard audit MODEL.tgm DIR --out OUTDIR [options]\n"
             "\n"
-            "Attacks the deployed model on every breast sample of the collection DIR/views.csv\n"
-            "(preprocessed with the model's settings; the attack perturbs the preprocessed model\n"
-            "input) and writes OUTDIR/audit.json and OUTDIR/report.html. QA robustness audit, not a\n"
-            "clinical result. Research use only.\n"
+            "Attacks the deployed model on every breast sample of the collection DIR/views.csv, or,\n"
+            "without views.csv, of every DICOM series under DIR (breast inputs built as the Orthanc\n"
+            "node builds them; labels unknown). Preprocessed with the model's settings; the attack\n"
+            "perturbs the preprocessed model input. Writes OUTDIR/audit.json and OUTDIR/report.html.\n"
+            "QA robustness audit, not a clinical result. Research use only.\n"
             "\n"
             "options:\n"
             "  --out OUTDIR          output directory (created; required)\n"
@@ -166,12 +167,6 @@ static view_row *read_views(const char *dir, size_t *n)
     return rows;
 }
 
-static int is_dicom(const char *path)
-{
-    size_t l = strlen(path);
-    return l > 4 && !strcasecmp(path + l - 4, ".dcm");
-}
-
 /* One audit SR per patient/study whose views are DICOM files; returns SRs written, -1 on error. */
 static int write_audit_srs(const tg_audit *a, const tg_model *m, const char *data_dir, const char *sr_dir,
                            const char (*groups)[TG_SAMPLE_KEY_MAX], size_t *skipped)
@@ -182,7 +177,6 @@ static int write_audit_srs(const tg_audit *a, const tg_model *m, const char *dat
     *skipped = 0;
     tg_dicom_source *src = calloc(nv ? nv : 1, sizeof *src);
     const char **view_of = calloc(nv ? nv : 1, sizeof *view_of);
-    tg_sr_audit_row *rows = NULL;
     size_t nimg = tg_audit_images(a);
     size_t *recs = malloc((nimg ? nimg : 1) * sizeof *recs);
     int *rec_src = malloc((nimg ? nimg : 1) * sizeof *rec_src);
@@ -195,7 +189,7 @@ static int write_audit_srs(const tg_audit *a, const tg_model *m, const char *dat
         int ns = 0, dicom = 1;
         for (size_t q = p; q < nv; q++)
             if (!strcmp(v[q].patient, v[p].patient)) {
-                dicom &= is_dicom(v[q].file);
+                dicom &= tg_file_is_dicom(v[q].file);
                 view_of[ns] = v[q].view;
                 src[ns++] = (tg_dicom_source){v[q].file, NULL, 0};
             }
@@ -213,27 +207,12 @@ static int write_audit_srs(const tg_audit *a, const tg_model *m, const char *dat
             recs[nsel] = i;
             rec_src[nsel++] = si;
         }
-        free(rows);
-        if (tg_audit_sr_rows(a, recs, rec_src, nsel, &rows, &nr) != TG_OK) {
-            cli_error("audit", 1, "audit SR rows for %s: %s", v[p].patient, tg_last_error());
-            written = -1;
-            break;
-        }
-        if (!nr)
-            continue;
-        tg_sr_audit_request req;
-        memset(&req, 0, sizeof req);
-        req.sources = src;
-        req.n_sources = ns;
-        req.rows = rows;
-        req.n_rows = nr;
-        tg_audit_sr_model(m, &req.model);
         char path[4096];
         snprintf(path, sizeof path, "%s/%s-audit-sr.dcm", sr_dir, v[p].patient);
-        if (tg_sr_write_audit(&req, path, NULL) != TG_OK) {
+        if (tg_audit_write_study_sr(a, m, NULL, src, ns, recs, rec_src, nsel, path, &nr) != TG_OK) {
             cli_error("audit", 1, "audit SR for %s: %s", v[p].patient, tg_last_error());
             written = -1;
-        } else {
+        } else if (nr > 0) {
             written++;
         }
     }
@@ -243,7 +222,6 @@ static int write_audit_srs(const tg_audit *a, const tg_model *m, const char *dat
     }
     free(recs);
     free(rec_src);
-    free(rows);
     free(view_of);
     free(src);
     free(v);
@@ -288,6 +266,35 @@ static void print_summary(int json, const tg_audit *a, const char *out_dir, int 
         printf("\nQA robustness audit - not a clinical result.\n");
     }
     tg_audit_summary_free(&s);
+}
+
+/* The views.csv collection: loads every breast sample and audits them in order (cap and time
+ * cap end it early). 0, or 1 with the error printed. */
+static int audit_collection(tg_audit *a, const tg_model *m, const char *dir, tg_sample_set *set, cli_progress *cp)
+{
+    tg_collection_report coll;
+    if (tg_collection_load(dir, &m->prep, set, &coll, &cp->p) != TG_OK)
+        return cli_error("audit", 1, "%s", tg_last_error());
+    cli_progress_done(cp, "collection loaded");
+    if (set->c != m->pipeline.in_c || set->h != m->pipeline.in_h || set->w != m->pipeline.in_w ||
+        coll.has_temperature != m->pipeline.has_temperature)
+        return cli_error("audit", 1, "%s: samples (%d x %d x %d, %s) do not match the model's inputs", dir, set->c,
+                         set->h, set->w, coll.has_temperature ? "°C" : "intensity");
+    cli_progress_init(cp, "audit", 0);
+    const tg_audit_config *cfg = tg_audit_get_config(a);
+    size_t total = cfg->max_images && cfg->max_images < set->n ? cfg->max_images : set->n;
+    audit_progress ap = {cp, 0, total};
+    tg_progress prog = {image_progress, &ap, NULL};
+    const size_t per = (size_t)set->c * (size_t)set->h * (size_t)set->w;
+    for (size_t i = 0; i < set->n && !tg_audit_done(a); i++) {
+        char id[TG_AUDIT_MAX_ID];
+        snprintf(id, sizeof id, "%.24s/%.20s#%zu", set->patient[i], set->group[i], i + 1 < 1000000000 ? i + 1 : 0);
+        ap.i = i;
+        if (tg_audit_image(a, set->raw + i * per, set->labels[i], id, set->patient[i], &prog) != TG_OK)
+            return cli_error("audit", 1, "%s: %s", id, tg_last_error());
+    }
+    cli_progress_done(cp, "audit");
+    return 0;
 }
 
 int cmd_audit(int argc, char **argv)
@@ -365,42 +372,35 @@ int cmd_audit(int argc, char **argv)
         cli_error("audit", 1, "refused: %s", tg_last_error());
         goto out;
     }
-    cli_progress cp;
-    cli_progress_init(&cp, "audit", 0);
-    tg_collection_report coll;
-    if (tg_collection_load(dir, &m->prep, &set, &coll, &cp.p) != TG_OK) {
-        cli_error("audit", 1, "%s", tg_last_error());
-        goto out;
-    }
-    cli_progress_done(&cp, "collection loaded");
-    if (set.c != m->pipeline.in_c || set.h != m->pipeline.in_h || set.w != m->pipeline.in_w ||
-        coll.has_temperature != m->pipeline.has_temperature) {
-        cli_error("audit", 1, "%s: samples (%d x %d x %d, %s) do not match the model's inputs", dir, set.c, set.h,
-                  set.w, coll.has_temperature ? "°C" : "intensity");
-        goto out;
-    }
+    char views[4096];
+    snprintf(views, sizeof views, "%s/views.csv", dir);
+    struct stat vst;
+    const int dicom_dir = stat(views, &vst) != 0; /* no views.csv: a folder of DICOM files */
+    int synthetic = m->synthetic;
     if (mkdir(out_dir, 0777) && errno != EEXIST) {
         cli_error("audit", 1, "cannot create %s: %s", out_dir, strerror(errno));
         goto out;
     }
-    cli_progress_init(&cp, "audit", 0);
-    size_t total = cfg.max_images && cfg.max_images < set.n ? cfg.max_images : set.n;
-    audit_progress ap = {&cp, 0, total};
-    tg_progress prog = {image_progress, &ap, NULL};
-    const size_t per = (size_t)set.c * (size_t)set.h * (size_t)set.w;
-    for (size_t i = 0; i < set.n && !tg_audit_done(a); i++) {
-        char id[TG_AUDIT_MAX_ID];
-        snprintf(id, sizeof id, "%.24s/%.20s#%zu", set.patient[i], set.group[i], i + 1 < 1000000000 ? i + 1 : 0);
-        ap.i = i;
-        if (tg_audit_image(a, set.raw + i * per, set.labels[i], id, set.patient[i], &prog) != TG_OK) {
-            cli_error("audit", 1, "%s: %s", id, tg_last_error());
-            goto out;
-        }
+    if (sr_dir && mkdir(sr_dir, 0777) && errno != EEXIST) {
+        cli_error("audit", 1, "cannot create %s: %s", sr_dir, strerror(errno));
+        goto out;
     }
-    cli_progress_done(&cp, "audit");
+    cli_progress cp;
+    cli_progress_init(&cp, "audit", 0);
+    if (dicom_dir) {
+        int syn = 0;
+        if (cli_audit_dicom_dir(a, m, dir, sr_dir, &cp.p, &n_sr, &syn) != 0)
+            goto out;
+        synthetic |= syn;
+        cli_progress_done(&cp, "audit");
+    } else if (audit_collection(a, m, dir, &set, &cp) != 0) {
+        goto out;
+    } else {
+        synthetic |= cli_set_is_synthetic(&set);
+    }
     if (images)
         n_png = tg_audit_examples_encode(a, png);
-    tg_audit_render_opts ro = {images, ids, dir, m->synthetic || cli_set_is_synthetic(&set)};
+    tg_audit_render_opts ro = {images, ids, dir, synthetic};
     if (tg_audit_to_json(a, ids, &text, &len) != TG_OK || write_file(out_dir, "audit.json", text, len, path, sizeof path)) {
         cli_error("audit", 1, "%s", tg_last_error());
         goto out;
@@ -412,14 +412,9 @@ int cmd_audit(int argc, char **argv)
         cli_error("audit", 1, "%s", tg_last_error());
         goto out;
     }
-    if (sr_dir) {
-        if (mkdir(sr_dir, 0777) && errno != EEXIST) {
-            cli_error("audit", 1, "cannot create %s: %s", sr_dir, strerror(errno));
-            goto out;
-        }
-        if ((n_sr = write_audit_srs(a, m, dir, sr_dir, (const char (*)[TG_SAMPLE_KEY_MAX])set.group, &sr_skipped)) < 0)
-            goto out;
-    }
+    if (sr_dir && !dicom_dir &&
+        (n_sr = write_audit_srs(a, m, dir, sr_dir, (const char (*)[TG_SAMPLE_KEY_MAX])set.group, &sr_skipped)) < 0)
+        goto out;
     print_summary(json, a, out_dir, n_sr, sr_skipped);
     rc = 0;
 out:
