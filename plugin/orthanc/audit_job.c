@@ -233,18 +233,14 @@ static void load_series(audit_job *j)
 /* Attacks one breast image of the current series. 0, or -1 (job fails) on an audit error. */
 static int audit_one(audit_job *j, char *why, size_t n)
 {
-    const tg_analysis_samples *s = &j->smp;
-    const char *instance = j->inst_ids[s->source[j->sample]];
-    char rid[TG_AUDIT_MAX_ID];
-    snprintf(rid, sizeof rid, "%s/%c", instance, s->side[j->sample]);
-    const size_t per = (size_t)s->c * (size_t)s->h * (size_t)s->w;
-    tg_status st = tg_audit_image(j->audit, s->raw + (size_t)j->sample * per, -1, rid, j->req.studies[j->study], NULL);
+    const char *instance = j->inst_ids[j->smp.source[j->sample]];
+    tg_status st = tg_audit_series_image(j->audit, &j->smp, j->sample, instance, j->req.studies[j->study], NULL);
     if (st == TG_ERR_RANGE) { /* image or time cap reached */
         j->ph = PH_FINISH;
         return 0;
     }
     if (st != TG_OK || add_rec(j, instance) != 0) {
-        snprintf(why, n, "image %s: %s", rid, st != TG_OK ? tg_last_error() : "out of memory");
+        snprintf(why, n, "instance %s: %s", instance, st != TG_OK ? tg_last_error() : "out of memory");
         return -1;
     }
     j->sample++;
@@ -291,7 +287,6 @@ static int study_sr(audit_job *j, int s, cJSON *srs, char *why, size_t n)
     const char **inst = calloc(j->n_recs ? j->n_recs : 1, sizeof *inst);
     OrthancPluginMemoryBuffer *bufs = calloc(j->n_recs ? j->n_recs : 1, sizeof *bufs);
     tg_dicom_source *sources = calloc(j->n_recs ? j->n_recs : 1, sizeof *sources);
-    tg_sr_audit_row *rows = NULL;
     int n_rows = 0;
     char path[1200] = "";
     if (!recs || !src || !inst || !bufs || !sources) {
@@ -318,22 +313,6 @@ static int study_sr(audit_job *j, int s, cJSON *srs, char *why, size_t n)
         recs[nsel] = r;
         src[nsel++] = k;
     }
-    if (tg_audit_sr_rows(j->audit, recs, src, nsel, &rows, &n_rows) != TG_OK) {
-        snprintf(why, n, "audit SR rows: %s", tg_last_error());
-        goto out;
-    }
-    if (n_rows == 0) {
-        rc = 0;
-        goto out;
-    }
-    tg_sr_audit_request req;
-    memset(&req, 0, sizeof req);
-    req.sources = sources;
-    req.n_sources = ns;
-    req.rows = rows;
-    req.n_rows = n_rows;
-    tg_audit_sr_model(j->model->m, &req.model);
-    req.model.sha256 = j->model->sha256;
     snprintf(path, sizeof path, "%s/%s/.sr-XXXXXX", tg_audit_cfg.dir, j->id);
     int fd = mkstemp(path);
     if (fd < 0) {
@@ -342,8 +321,13 @@ static int study_sr(audit_job *j, int s, cJSON *srs, char *why, size_t n)
         goto out;
     }
     close(fd);
-    if (tg_sr_write_audit(&req, path, NULL) != TG_OK) {
+    if (tg_audit_write_study_sr(j->audit, j->model->m, j->model->sha256, sources, ns, recs, src, nsel, path,
+                                &n_rows) != TG_OK) {
         snprintf(why, n, "study %s: audit SR: %s", j->req.studies[s], tg_last_error());
+        goto out;
+    }
+    if (n_rows == 0) { /* every image of the study was skipped: no SR */
+        rc = 0;
         goto out;
     }
     size_t size = 0;
@@ -362,7 +346,6 @@ out:
         unlink(path);
     for (int k = 0; bufs && k < ns; ++k)
         OrthancPluginFreeMemoryBuffer(tg_ctx, &bufs[k]);
-    free(rows);
     free(sources);
     free(bufs);
     free(inst);

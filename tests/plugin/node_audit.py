@@ -7,7 +7,8 @@ usage: node_audit.py PLUGIN.so THERMOGUARD_CLI SNIPPET.json MODEL.tgm
 Three synthetic studies (`thermoguard synth --dicom`) are stored with the demo model active.
 - bad bodies -> 400 with a JSON error; an unknown study id -> listed as skipped;
 - an audit (FGSM + PGD-5, two °C budgets, image cap, audit SRs) runs as an Orthanc job to the end;
-  its per-image clean probabilities and flips equal `thermoguard audit` on the same DICOM files;
+  its per-image clean probabilities and flips equal `thermoguard audit` on the same DICOM files
+  (DICOM-folder mode: exactly; views.csv mode: the clean probabilities);
   one audit SR per study, dciodvfy-clean, never analysed by the node; the report is served as
   text/html and renders in headless Chromium with its sections;
 - a "Find" query with IncludeIds/IncludeImages false: no instance ids, no images;
@@ -104,19 +105,26 @@ def bad_bodies(study):
               "bad body (%s) -> %s %s, want 400 with a JSON error" % (name, status, r))
 
 
-def compare_with_cli(res, data_dir, study_patient):
-    """The job's per-image numbers equal `thermoguard audit` on the same DICOM files."""
-    out = os.path.join(TMP, "cli-audit")
-    r = subprocess.run([CLI, "audit", MODEL, data_dir, "--out", out, "--attacks", "fgsm,pgd-5", "--eps-c", "0.002,0.01",
+def cli_audit(src, name):
+    out = os.path.join(TMP, name)
+    r = subprocess.run([CLI, "audit", MODEL, src, "--out", out, "--attacks", "fgsm,pgd-5", "--eps-c", "0.002,0.01",
                         "--threats", "adaptive", "--max-images", "6", "--threads", "1"], capture_output=True, text=True)
-    if not check(r.returncode == 0, "thermoguard audit failed: %s" % r.stderr[-500:]):
+    check(r.returncode == 0, "thermoguard audit %s failed: %s" % (name, r.stderr[-500:]))
+    return json.load(open(os.path.join(out, "audit.json"))) if r.returncode == 0 else None
+
+
+def compare_with_cli(res, dicom_dir, data_dir, study_patient):
+    """The job's numbers equal `thermoguard audit` on the same DICOM files: exactly (same order, so
+    the same per-image attack randomness) for the CLI's DICOM-folder mode; the clean probabilities
+    per patient and breast for the views.csv mode."""
+    cli = cli_audit(dicom_dir, "cli-dicom")
+    if not cli:
         return
-    cli = json.load(open(os.path.join(out, "audit.json")))
     job_imgs, cli_imgs = res["images"], cli["images"]
     check(len(job_imgs) == len(cli_imgs) == 6, "image counts job %d CLI %d (want 6)" % (len(job_imgs), len(cli_imgs)))
     for a, b in zip(job_imgs, cli_imgs):
-        check(study_patient.get(a["patient"]) == b["patient"],
-              "image order: job study %s vs CLI patient %s" % (a["patient"], b["patient"]))
+        check(study_patient.get(a["patient"]) == b["patient"] and a["id"][-2:] == b["id"][-2:],
+              "image order: job %s of %s vs CLI %s of %s" % (a["id"], a["patient"], b["id"], b["patient"]))
         check(abs(a["clean_prob"] - b["clean_prob"]) < 1e-5,
               "clean probability %s: job %s CLI %s" % (b["id"], a["clean_prob"], b["clean_prob"]))
         check([c[:3] for c in a["cells"]] == [c[:3] for c in b["cells"]],
@@ -125,6 +133,11 @@ def compare_with_cli(res, data_dir, study_patient):
     check(flips(res) == flips(cli), "flip counts job %s CLI %s" % (flips(res), flips(cli)))
     check(0 < flips(res)[-1] < 6, "the chosen budgets should flip some but not all images: %s" % flips(res))
     check(res["model"]["sha256"] == hashlib.sha256(open(MODEL, "rb").read()).hexdigest(), "model hash in results")
+    views = cli_audit(data_dir, "cli-views")
+    if views:
+        per_patient = lambda imgs, key: sorted((key(r["patient"]), round(r["clean_prob"], 5)) for r in imgs)  # noqa: E731
+        check(per_patient(job_imgs, study_patient.get) == per_patient(views["images"], str),
+              "clean probabilities differ from the views.csv audit")
 
 
 def check_srs(meta, studies, clinical_sr):
@@ -210,7 +223,9 @@ def main():
 
     # 1. the audit to completion, against the CLI
     unknown = "ffffffff-ffffffff-ffffffff-ffffffff-ffffffff"
-    r = start(dict(SMALL, Studies=studies + [unknown], AuditSR=True))
+    # in StudyInstanceUID order, as the CLI's DICOM-folder mode walks them
+    by_uid = sorted(studies, key=lambda s: http("GET", "/studies/" + s)[1]["MainDicomTags"]["StudyInstanceUID"])
+    r = start(dict(SMALL, Studies=by_uid + [unknown], AuditSR=True))
     if not r:
         return
     check([s["ID"] for s in r.get("Skipped", [])] == [unknown], "unknown study listed as skipped: %s" % r)
@@ -224,7 +239,11 @@ def main():
     check(job_info.get("Type") == "ThermoGuardAudit" and job_info.get("Progress") == 100, "job info %s" % job_info)
     check("started by" in node.log() and sha in node.log(), "who started the audit / model SHA-256 not logged")
     if meta.get("Results"):
-        compare_with_cli(meta["Results"], data, study_patient)
+        dicom_dir = os.path.join(TMP, "dicom")
+        os.makedirs(dicom_dir)
+        for p, f in files.items():
+            shutil.copy(f, os.path.join(dicom_dir, p + ".dcm"))
+        compare_with_cli(meta["Results"], dicom_dir, data, study_patient)
     check_srs(meta, studies, clinical_sr)
     check_report(aid)
 
