@@ -42,7 +42,8 @@ for f in data/*/*.dcm; do cp "$f" "dcm/$(basename "$(dirname "$f")")-$(basename 
 [ "$(json d.json "d['images']")" -ge 12 ] || fail "DICOM folder: want >= 2 images per study"
 [ "$(json dout/audit.json "all(i['label'] == -1 for i in d['images'])")" = True ] || fail "DICOM folder: labels unknown"
 [ "$(json d.json "d['audit_srs']")" = 6 ] || fail "DICOM folder: one audit SR per study"
-grep -q 'preprocessed model-grid input' dout/report.html || fail "DICOM folder report"
+grep -q 'preprocessed model-grid input' dout/report.html && grep -q 'not available: flip counts only' dout/report.html ||
+  fail "DICOM folder report (model-grid input, no labels)"
 
 # --no-ids / --no-images: no identifiers, no images anywhere.
 "$tg" audit m.tgm data --out anon --attacks fgsm --eps-c 0.1 --max-images 4 --no-ids --no-images >/dev/null 2>&1 ||
