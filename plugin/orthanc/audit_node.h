@@ -119,6 +119,11 @@ void tg_audit_reconcile(void);
 /* Number of audits holding a slot (pending, running or paused). */
 int tg_audit_active(void);
 
+/* ---- Orthanc Explorer (audit_explorer.c) ---- */
+
+/* JavaScript for OrthancPluginExtendOrthancExplorer: the study page's audit button. */
+extern const char tg_audit_explorer_js[];
+
 /* ---- REST (audit_rest.c) ---- */
 
 void tg_audit_rest_register(void);

@@ -172,7 +172,13 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext *c)
                                    "(research use only)");
     tg_rest_register();
     tg_audit_rest_register();
-    OrthancPluginExtendOrthancExplorer(c, EXPLORER_JS);
+    char *js = malloc(sizeof EXPLORER_JS + strlen(tg_audit_explorer_js));
+    if (js) { /* Orthanc keeps one script per plugin: ours is the series and the audit part */
+        memcpy(js, EXPLORER_JS, sizeof EXPLORER_JS - 1);
+        strcpy(js + sizeof EXPLORER_JS - 1, tg_audit_explorer_js);
+    }
+    OrthancPluginExtendOrthancExplorer(c, js ? js : EXPLORER_JS);
+    free(js);
 
     char why[512];
     char *json = OrthancPluginGetConfiguration(c);

@@ -5,6 +5,7 @@
 usage: node_audit.py PLUGIN.so THERMOGUARD_CLI SNIPPET.json MODEL.tgm
 
 Three synthetic studies (`thermoguard synth --dicom`) are stored with the demo model active.
+- Orthanc Explorer's study page shows the audit button (headless Chromium);
 - bad bodies -> 400 with a JSON error; an unknown study id -> listed as skipped;
 - an audit (FGSM + PGD-5, two °C budgets, image cap, audit SRs) runs as an Orthanc job to the end;
   its per-image clean probabilities and flips equal `thermoguard audit` on the same DICOM files
@@ -190,6 +191,19 @@ def check_report(aid):
           "chromium screenshot of the report missing or trivial")
 
 
+def explorer_buttons(study):
+    """Orthanc Explorer's study page shows the audit button (the script runs in a real browser)."""
+    chromium = shutil.which("chromium")
+    if not chromium:
+        print("chromium not installed: Orthanc Explorer check skipped")
+        return
+    url = "http://127.0.0.1:%d/app/explorer.html#study?uuid=%s" % (node.http_port, study)
+    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                          "--user-data-dir=" + tempfile.mkdtemp(dir=TMP), "--virtual-time-budget=8000", "--dump-dom",
+                          url], capture_output=True, text=True, timeout=120).stdout
+    check("thermoguard-audit-button" in dom, "Orthanc Explorer's study page shows no audit button")
+
+
 def main():
     global node
     H.install_signal_handlers()
@@ -217,6 +231,10 @@ def main():
         clinical_sr[st] = len(sr_instances(st))
         check(clinical_sr[st] == 1, "clinical SR for %s before the audit" % p)
 
+    status, js = http("GET", "/plugins/explorer.js")
+    check(status == 200 and b"thermoguard-audit-button" in js and b"thermoguard-button" in js,
+          "Orthanc Explorer script lacks the audit (or series) button")
+    explorer_buttons(studies[0])
     bad_bodies(studies[0])
     check(http("GET", "/thermoguard/audits/no_such/report")[0] == 400, "bad audit id -> 400")
     check(http("GET", "/thermoguard/audits/nosuchaudit")[0] == 404, "unknown audit -> 404")
