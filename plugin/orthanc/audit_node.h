@@ -128,4 +128,7 @@ extern const char tg_audit_explorer_js[];
 
 void tg_audit_rest_register(void);
 
+/* Adds "Audits" (available or why not, directory, limit, active count) to /thermoguard/status. */
+void tg_audit_add_status(cJSON *status);
+
 #endif

@@ -244,6 +244,21 @@ static OrthancPluginErrorCode on_audits_cb(OrthancPluginRestOutput *out, const c
     return OrthancPluginErrorCode_Success;
 }
 
+void tg_audit_add_status(cJSON *status)
+{
+    cJSON *a = cJSON_AddObjectToObject(status, "Audits");
+    int ok = tg_enabled && tg_audit_cfg.available;
+    cJSON_AddBoolToObject(a, "Available", ok);
+    if (ok)
+        cJSON_AddNullToObject(a, "Reason");
+    else
+        cJSON_AddStringToObject(a, "Reason", tg_audit_cfg.why[0] ? tg_audit_cfg.why : "the plugin is disabled");
+    cJSON_AddStringToObject(a, "Directory", tg_audit_cfg.dir);
+    cJSON_AddNumberToObject(a, "ConcurrentJobs", tg_audit_cfg.concurrent_jobs);
+    cJSON_AddNumberToObject(a, "MaxConcurrent", tg_audit_cfg.max_audits > 0 ? tg_audit_cfg.max_audits : 0);
+    cJSON_AddNumberToObject(a, "Active", tg_audit_active());
+}
+
 void tg_audit_rest_register(void)
 {
     OrthancPluginRegisterRestCallback(tg_ctx, "/thermoguard/audits", on_audits_cb);

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "analyze.h"
+#include "audit_node.h"
 #include "node.h"
 
 #define MAX_BODY 4096
@@ -147,6 +148,7 @@ static OrthancPluginErrorCode on_status(OrthancPluginRestOutput *out, const char
     cJSON *ffj = ff ? cJSON_Parse(ff) : NULL;
     free(ff);
     cJSON_AddItemToObject(j, "ForwardFailures", ffj ? ffj : cJSON_CreateArray());
+    tg_audit_add_status(j);
     tg_rest_answer_json(out, j);
     return OrthancPluginErrorCode_Success;
 }

@@ -235,6 +235,9 @@ def main():
     check(status == 200 and b"thermoguard-audit-button" in js and b"thermoguard-button" in js,
           "Orthanc Explorer script lacks the audit (or series) button")
     explorer_buttons(studies[0])
+    au = node.status().get("Audits", {})
+    check(au.get("Available") is True and au.get("MaxConcurrent") == 2 and au.get("Directory", "").startswith(storage),
+          "/thermoguard/status Audits: %s" % au)
     bad_bodies(studies[0])
     check(http("GET", "/thermoguard/audits/no_such/report")[0] == 400, "bad audit id -> 400")
     check(http("GET", "/thermoguard/audits/nosuchaudit")[0] == 404, "unknown audit -> 404")
