@@ -18,7 +18,9 @@ Three synthetic studies (`thermoguard synth --dicom`) are stored with the demo m
 - at most ConcurrentJobs - 1 = 2 audits at once -> the third gets 503;
 - a clinical series stored while an audit runs still gets its SR; /system answers throughout;
 - after a restart GET /thermoguard/audits still lists the finished audit with its results, and an
-  audit that was running when Orthanc stopped is "interrupted".
+  audit that was running when Orthanc stopped is "interrupted";
+- a bad AuditDirectory value disables the plugin; an unusable directory or ConcurrentJobs 1 only
+  disables audits (503), the node keeps answering.
 No assertion depends on elapsed time: every wait polls a state with a generous bound.
 """
 import hashlib
@@ -347,6 +349,33 @@ def main():
     check(by_id.get(a1["ID"] if a1 else "", {}).get("Status") == "cancelled", "cancelled audit after restart")
     node.system_ok("after restart")
     node.stop(timeout=30)
+    config_checks(section, studies)
+
+
+def config_checks(section, studies):
+    """AuditDirectory and ConcurrentJobs are validated at start-up: a bad value disables the plugin
+    like any bad key; an unusable directory or ConcurrentJobs 1 only disables audits."""
+    global node
+    blocker = os.path.join(TMP, "a-file")
+    open(blocker, "w").write("not a directory")
+    one_job = os.path.join(TMP, "one-job.json")  # Orthanc refuses a key set in two files: edit the snippet
+    json.dump(dict(json.load(open(SNIPPET)), ConcurrentJobs=1), open(one_job, "w"))
+    cases = [("bad-type", dict(section, AuditDirectory=5), SNIPPET, False, "AuditDirectory"),
+             ("unwritable", dict(section, AuditDirectory=os.path.join(blocker, "audits")), SNIPPET, True,
+              "AuditDirectory"),
+             ("one-job", section, one_job, True, "ConcurrentJobs")]
+    for name, sec, snippet, enabled, word in cases:
+        node = H.Orthanc(TMP, PLUGIN, snippet, name, section=sec, storage=os.path.join(TMP, "st-" + name)).start(
+            timeout=30)
+        st = node.status()
+        au = st.get("Audits", {})
+        check(st.get("Enabled") is enabled, "%s: plugin enabled %s, want %s" % (name, st.get("Enabled"), enabled))
+        reason = (au.get("Reason") or "") if enabled else (st.get("Reason") or "")
+        check(au.get("Available") is False and word in reason, "%s: audits %s / %s" % (name, au, st.get("Reason")))
+        status, body = http("POST", "/thermoguard/audits", dict(SMALL, Studies=studies[:1]))
+        check(status == 503 and isinstance(body, dict) and body.get("Error"), "%s: POST -> %s" % (name, status))
+        node.system_ok("with " + name)
+        node.stop(timeout=30)
 
 
 if __name__ == "__main__":
