@@ -14,7 +14,8 @@ Three synthetic studies (`thermoguard synth --dicom`) are stored with the demo m
   text/html and renders in headless Chromium with its sections;
 - a "Find" query with IncludeIds/IncludeImages false: no instance ids, no images;
 - pause/resume through /jobs/{id}/pause and /resume completes with every image;
-- cancel through /jobs/{id}/cancel (running, and paused) -> "cancelled", no report, no SR;
+- cancel through /jobs/{id}/cancel (running, and paused) -> "cancelled", no report, no SR; a
+  cancelled audit resubmitted through /jobs/{id}/resubmit starts again and completes;
 - at most ConcurrentJobs - 1 = 2 audits at once -> the third gets 503;
 - a clinical series stored while an audit runs still gets its SR; /system answers throughout;
 - after a restart GET /thermoguard/audits still lists the finished audit with its results, and an
@@ -327,9 +328,17 @@ def main():
             check(http("GET", "/thermoguard/audits/%s/report" % a["ID"])[0] == 404, "report of a cancelled audit")
         node.wait_idle(timeout=60)
         check({s: len(sr_instances(s)) for s in studies} == before, "a cancelled audit left SRs behind")
-        r = start(dict(SMALL, Studies=studies[:1], MaxImages=1))  # slots are free again
+        # slots are free again; a cancelled audit resubmitted through Orthanc starts again and completes
+        r = start(dict(HEAVY, Studies=studies, MaxImages=2))
         if r:
-            wait_for("audit after cancels", lambda: job_state(r["JobID"]) in ("Success", "Failure"))
+            wait_for("an image before the cancel", lambda: (audit(r["ID"]) or {}).get("ImagesAudited", 0) >= 1)
+            http("POST", "/jobs/%s/cancel" % r["JobID"], "")
+            wait_for("cancelled before resubmit", lambda: (audit(r["ID"]) or {}).get("Status") == "cancelled")
+            check(http("POST", "/jobs/%s/resubmit" % r["JobID"], "")[0] == 200, "resubmit refused")
+            wait_for("resubmitted audit", lambda: job_state(r["JobID"]) == "Success")
+            m = audit(r["ID"]) or {}
+            check(m.get("Status") == "done" and len((m.get("Results") or {}).get("images", [])) == 2,
+                  "resubmitted audit: %s" % {k: m.get(k) for k in ("Status", "Error", "Images")})
     node.system_ok("after cancellations")
 
     # 5. restart: finished audits persist, one running at the stop is "interrupted"
