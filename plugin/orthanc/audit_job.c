@@ -12,6 +12,7 @@
  * next image. Cancel / failure: everything in memory is dropped, no report and no SR remains
  * (SRs are only stored in the last step, and removed again if that step fails); meta.json says
  * "cancelled" / "failed". Resubmit (reset) starts the audit again from its first study.
+ * The last step itself is audit_finish.c.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -21,50 +22,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "audit_node.h"
+#include "audit_job.h"
 #include "node_model.h"
-#include "thermoguard/analysis.h"
 #include "thermoguard/audit_outputs.h"
 
 #define YIELD_US 200000
-#define CONTENT_RING 4
 
-typedef enum phase { PH_STUDY, PH_SERIES, PH_SAMPLE, PH_FINISH, PH_DONE } phase;
-
-/* Where one audit record came from: its study (index) and instance. */
-typedef struct rec_src {
-    int study;
-    char instance[TG_NODE_ID_SIZE];
-} rec_src;
-
-typedef struct audit_job {
-    struct audit_job *next;     /* registry list (under reg_mu) */
-    char id[TG_AUDIT_ID_SIZE], job_id[64];
-    tg_audit_request req;
-    tg_node_model *model, *source;
-    cJSON *meta;                /* the record written to meta.json (step thread / stop only) */
-    int holds_slot;             /* under reg_mu */
-    /* step state (the step thread; stop/reset when no step runs) */
-    tg_audit *audit;
-    phase ph;
-    int study, n_series, series_i, n_inst;
-    char (*series)[TG_NODE_ID_SIZE];
-    char (*inst_ids)[TG_NODE_ID_SIZE];
-    OrthancPluginMemoryBuffer *inst_bufs;
-    tg_analysis_samples smp;
-    int sample;
-    rec_src *recs;
-    size_t n_recs, cap_recs;
-    /* snapshot for other threads (under mu) */
-    pthread_mutex_t mu;
-    char status[16];
-    float progress;
-    size_t images;
-    char *content[CONTENT_RING];
-    int content_next;
-    int ended;                  /* stop/reconcile has recorded the outcome */
-    int submitted;              /* job id known: steps may start (under mu) */
-} audit_job;
 
 static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
 static audit_job *jobs;
@@ -100,7 +63,7 @@ static void release_slot(audit_job *j)
     pthread_mutex_unlock(&reg_mu);
 }
 
-static void utc_now(char *buf, size_t n, const char *fmt)
+void tg_audit_utc_now(char *buf, size_t n, const char *fmt)
 {
     time_t t = time(NULL);
     struct tm tm;
@@ -108,7 +71,7 @@ static void utc_now(char *buf, size_t n, const char *fmt)
     strftime(buf, n, fmt, &tm);
 }
 
-static void set_status(audit_job *j, const char *status)
+void tg_audit_set_status(audit_job *j, const char *status)
 {
     pthread_mutex_lock(&j->mu);
     snprintf(j->status, sizeof j->status, "%s", status);
@@ -116,7 +79,7 @@ static void set_status(audit_job *j, const char *status)
     cJSON_ReplaceItemInObjectCaseSensitive(j->meta, "Status", cJSON_CreateString(status));
 }
 
-static void meta_set(audit_job *j, const char *key, cJSON *value)
+void tg_audit_meta_set(audit_job *j, const char *key, cJSON *value)
 {
     if (cJSON_GetObjectItemCaseSensitive(j->meta, key))
         cJSON_ReplaceItemInObjectCaseSensitive(j->meta, key, value);
@@ -247,165 +210,6 @@ static int audit_one(audit_job *j, char *why, size_t n)
     return 0;
 }
 
-/* ---- the last step: report, SRs, record ---- */
-
-static void delete_srs(cJSON *srs)
-{
-    const cJSON *e;
-    cJSON_ArrayForEach(e, srs)
-    {
-        if (cJSON_IsString(e))
-            tg_audit_delete_instance(e->valuestring);
-    }
-}
-
-/* Reads a whole small file into a malloc'd buffer. */
-static void *slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    long len = -1;
-    if (f && fseek(f, 0, SEEK_END) == 0)
-        len = ftell(f);
-    void *buf = len > 0 && len < (64L << 20) && fseek(f, 0, SEEK_SET) == 0 ? malloc((size_t)len) : NULL;
-    if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len) {
-        free(buf);
-        buf = NULL;
-    }
-    if (f)
-        fclose(f);
-    *size = buf ? (size_t)len : 0;
-    return buf;
-}
-
-/* Writes and stores the audit SR of study s (its images' records), appending its id to srs.
- * 0 (also when the study has no audited image), -1 with why. */
-static int study_sr(audit_job *j, int s, cJSON *srs, char *why, size_t n)
-{
-    int nsel = 0, ns = 0, rc = -1;
-    size_t *recs = malloc((j->n_recs ? j->n_recs : 1) * sizeof *recs);
-    int *src = malloc((j->n_recs ? j->n_recs : 1) * sizeof *src);
-    const char **inst = calloc(j->n_recs ? j->n_recs : 1, sizeof *inst);
-    OrthancPluginMemoryBuffer *bufs = calloc(j->n_recs ? j->n_recs : 1, sizeof *bufs);
-    tg_dicom_source *sources = calloc(j->n_recs ? j->n_recs : 1, sizeof *sources);
-    int n_rows = 0;
-    char path[1200] = "";
-    if (!recs || !src || !inst || !bufs || !sources) {
-        snprintf(why, n, "out of memory for the audit SR");
-        goto out;
-    }
-    for (size_t r = 0; r < j->n_recs; ++r) {
-        if (j->recs[r].study != s)
-            continue;
-        int k = 0;
-        while (k < ns && strcmp(inst[k], j->recs[r].instance))
-            k++;
-        if (k == ns) {
-            char uri[128];
-            inst[ns] = j->recs[r].instance;
-            snprintf(uri, sizeof uri, "/instances/%s/file", inst[ns]);
-            if (OrthancPluginRestApiGet(tg_ctx, &bufs[ns], uri) != OrthancPluginErrorCode_Success) {
-                snprintf(why, n, "study %s: instance %s is no longer readable", j->req.studies[s], inst[ns]);
-                goto out;
-            }
-            sources[ns] = (tg_dicom_source){NULL, bufs[ns].data, bufs[ns].size};
-            ns++;
-        }
-        recs[nsel] = r;
-        src[nsel++] = k;
-    }
-    snprintf(path, sizeof path, "%s/%s/.sr-XXXXXX", tg_audit_cfg.dir, j->id);
-    int fd = mkstemp(path);
-    if (fd < 0) {
-        snprintf(why, n, "cannot stage the audit SR in %.300s", tg_audit_cfg.dir);
-        path[0] = '\0';
-        goto out;
-    }
-    close(fd);
-    if (tg_audit_write_study_sr(j->audit, j->model->m, j->model->sha256, sources, ns, recs, src, nsel, path,
-                                &n_rows) != TG_OK) {
-        snprintf(why, n, "study %s: audit SR: %s", j->req.studies[s], tg_last_error());
-        goto out;
-    }
-    if (n_rows == 0) { /* every image of the study was skipped: no SR */
-        rc = 0;
-        goto out;
-    }
-    size_t size = 0;
-    void *data = slurp(path, &size);
-    char sr_id[TG_NODE_ID_SIZE];
-    if (!data || tg_audit_post_sr(data, size, j->id, sr_id) != 0) {
-        snprintf(why, n, "study %s: the audit SR could not be stored in Orthanc", j->req.studies[s]);
-        free(data);
-        goto out;
-    }
-    free(data);
-    cJSON_AddItemToArray(srs, cJSON_CreateString(sr_id));
-    rc = 0;
-out:
-    if (path[0])
-        unlink(path);
-    for (int k = 0; bufs && k < ns; ++k)
-        OrthancPluginFreeMemoryBuffer(tg_ctx, &bufs[k]);
-    free(sources);
-    free(bufs);
-    free(inst);
-    free(src);
-    free(recs);
-    return rc;
-}
-
-/* Report files first, then the SRs, then meta.json "done" (a reader sees either no result or a
- * complete one). On failure nothing of it stays. 0 or -1 with why. */
-static int finish(audit_job *j, char *why, size_t n)
-{
-    char *json = NULL, *html = NULL;
-    size_t json_len = 0, html_len = 0;
-    tg_audit_png png[TG_AUDIT_MAX_EXAMPLES];
-    int n_png = j->req.include_images ? tg_audit_examples_encode(j->audit, png) : 0;
-    char label[96];
-    snprintf(label, sizeof label, "%d Orthanc stud%s", j->req.n_studies, j->req.n_studies == 1 ? "y" : "ies");
-    tg_audit_render_opts ro = {j->req.include_images, j->req.include_ids, label, 0};
-    cJSON *srs = cJSON_CreateArray();
-    int rc = -1;
-    if (tg_audit_to_json(j->audit, j->req.include_ids, &json, &json_len) != TG_OK ||
-        tg_audit_render_html(j->audit, &ro, png, n_png, &html, &html_len) != TG_OK) {
-        snprintf(why, n, "report: %s", tg_last_error());
-        goto out;
-    }
-    for (int s = 0; j->req.audit_sr && s < j->req.n_studies; ++s)
-        if (study_sr(j, s, srs, why, n) != 0)
-            goto out;
-    if (tg_audit_store_put(j->id, "audit.json", json, json_len) != 0 ||
-        tg_audit_store_put(j->id, "report.html", html, html_len) != 0) {
-        snprintf(why, n, "cannot write the results under %.300s", tg_audit_cfg.dir);
-        goto out;
-    }
-    char when[32];
-    utc_now(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ");
-    meta_set(j, "Finished", cJSON_CreateString(when));
-    meta_set(j, "Images", cJSON_CreateNumber((double)j->n_recs));
-    meta_set(j, "AuditSRs", cJSON_Duplicate(srs, 1));
-    set_status(j, "done");
-    if (tg_audit_store_put_meta(j->id, j->meta) != 0) {
-        snprintf(why, n, "cannot write meta.json under %.300s", tg_audit_cfg.dir);
-        goto out;
-    }
-    tg_log(TG_WARN, "audit %s done: %zu images, %d audit SR(s), results in %s/%s", j->id, j->n_recs,
-           cJSON_GetArraySize(srs), tg_audit_cfg.dir, j->id);
-    rc = 0;
-out:
-    if (rc != 0) {
-        delete_srs(srs);
-        tg_audit_store_drop_results(j->id);
-        cJSON_DeleteItemFromObjectCaseSensitive(j->meta, "AuditSRs");
-    }
-    cJSON_Delete(srs);
-    tg_audit_examples_free(png, n_png);
-    free(json);
-    free(html);
-    return rc;
-}
-
 /* 1 for the first caller that ends the job (Orthanc's stop callback or reconcile). */
 static int claim_end(audit_job *j)
 {
@@ -421,7 +225,7 @@ static int claim_end(audit_job *j)
 static OrthancPluginJobStepStatus fail_step(audit_job *j, const char *why)
 {
     tg_log(TG_ERROR, "audit %s failed: %s", j->id, why);
-    meta_set(j, "Error", cJSON_CreateString(why));
+    tg_audit_meta_set(j, "Error", cJSON_CreateString(why));
     return OrthancPluginJobStepStatus_Failure;
 }
 
@@ -441,7 +245,7 @@ static OrthancPluginJobStepStatus step(void *p)
     if (!j->audit && tg_audit_create(&j->audit, &j->req.cfg, j->model->m, j->source ? j->source->m : NULL) != TG_OK)
         return fail_step(j, tg_last_error());
     if (strcmp(j->status, "running")) {
-        set_status(j, "running");
+        tg_audit_set_status(j, "running");
         tg_audit_store_put_meta(j->id, j->meta);
     }
     switch (j->ph) {
@@ -479,7 +283,7 @@ static OrthancPluginJobStepStatus step(void *p)
         break;
     case PH_FINISH:
         drop_series(j);
-        if (finish(j, why, sizeof why) != 0)
+        if (tg_audit_job_finish(j, why, sizeof why) != 0)
             return fail_step(j, why);
         claim_end(j);
         j->ph = PH_DONE;
@@ -499,12 +303,12 @@ static void end_job(audit_job *j, int cancelled)
     drop_progress(j);
     tg_audit_store_drop_results(j->id);
     char when[32];
-    utc_now(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ");
-    meta_set(j, "Finished", cJSON_CreateString(when));
-    meta_set(j, "Images", cJSON_CreateNumber(0));
+    tg_audit_utc_now(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ");
+    tg_audit_meta_set(j, "Finished", cJSON_CreateString(when));
+    tg_audit_meta_set(j, "Images", cJSON_CreateNumber(0));
     if (cancelled)
-        meta_set(j, "Error", cJSON_CreateString("cancelled; partial results were discarded"));
-    set_status(j, cancelled ? "cancelled" : "failed");
+        tg_audit_meta_set(j, "Error", cJSON_CreateString("cancelled; partial results were discarded"));
+    tg_audit_set_status(j, cancelled ? "cancelled" : "failed");
     tg_audit_store_put_meta(j->id, j->meta);
     tg_log(TG_WARN, "audit %s %s after %zu images: no partial results kept", j->id, cancelled ? "cancelled" : "failed",
            images);
@@ -514,7 +318,7 @@ static OrthancPluginErrorCode stop(void *p, OrthancPluginJobStopReason reason)
 {
     audit_job *j = p;
     if (reason == OrthancPluginJobStopReason_Paused) {
-        set_status(j, "paused");
+        tg_audit_set_status(j, "paused");
         tg_log(TG_INFO, "audit %s paused after %zu images", j->id, j->n_recs);
         return OrthancPluginErrorCode_Success;
     }
@@ -571,7 +375,7 @@ static OrthancPluginErrorCode reset(void *p)
     pthread_mutex_unlock(&j->mu);
     cJSON_DeleteItemFromObjectCaseSensitive(j->meta, "Error");
     cJSON_DeleteItemFromObjectCaseSensitive(j->meta, "Finished");
-    set_status(j, "pending");
+    tg_audit_set_status(j, "pending");
     tg_audit_store_put_meta(j->id, j->meta);
     tg_log(TG_WARN, "audit %s resubmitted: starting again from its first study", j->id);
     return OrthancPluginErrorCode_Success;
@@ -651,7 +455,7 @@ static void new_id(char id[TG_AUDIT_ID_SIZE])
     if (fd >= 0)
         close(fd);
     char when[24];
-    utc_now(when, sizeof when, "%Y%m%dT%H%M%SZ");
+    tg_audit_utc_now(when, sizeof when, "%Y%m%dT%H%M%SZ");
     snprintf(id, TG_AUDIT_ID_SIZE, "%s-%02x%02x%02x%02x", when, r[0], r[1], r[2], r[3]);
 }
 
@@ -704,7 +508,7 @@ static audit_job *new_job(tg_audit_request *req, tg_node_model *model, const cha
     snprintf(j->status, sizeof j->status, "pending");
     new_id(j->id);
     char when[32];
-    utc_now(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ");
+    tg_audit_utc_now(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ");
     cJSON *m = j->meta = cJSON_CreateObject();
     cJSON_AddStringToObject(m, "ID", j->id);
     cJSON_AddStringToObject(m, "Status", "pending");
@@ -781,7 +585,7 @@ int tg_audit_submit(tg_audit_request *req, tg_node_model *model, const char *who
     snprintf(job_id, 64, "%s", jid);
     OrthancPluginFreeString(tg_ctx, jid);
     snprintf(id, TG_AUDIT_ID_SIZE, "%s", j->id);
-    meta_set(j, "JobID", cJSON_CreateString(job_id));
+    tg_audit_meta_set(j, "JobID", cJSON_CreateString(job_id));
     tg_audit_store_put_meta(id, j->meta);
     pthread_mutex_lock(&j->mu);
     j->submitted = 1;
