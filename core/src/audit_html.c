@@ -261,9 +261,9 @@ static void settings_html(tg_sbuf *b, const tg_audit *a, const tg_audit_render_o
         tg_sb_puts(b, "not checked");
     }
     tg_sb_printf(b, "</dd><dt>Labels</dt><dd>%s</dd>",
-                 o->synthetic_data ? "synthetic phantom labels (synthetic data, not clinical)"
-                 : s->has_labels   ? "as given with the images"
-                                   : "not available: flip counts only, no accuracy");
+                 s->n_labelled == 0 ? "not available: flip counts only, no accuracy"
+                 : o->synthetic_data ? "synthetic phantom labels (synthetic data, not clinical)"
+                                     : "as given with the images");
     if (o->data_label) {
         tg_sb_puts(b, "<dt>Data</dt><dd>");
         tg_sb_html(b, o->data_label);

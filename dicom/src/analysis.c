@@ -111,41 +111,60 @@ static void defense_text(const tg_model *m, const tg_detector *d, int enabled, c
         snprintf(buf + k, size - (size_t)k, "detector: off (scores 0, never flagged)");
 }
 
-/* THE place where the classifier runs: every view's breast inputs through the model's pipeline
- * (probability of the positive class) and the detector; per breast the maximum over its views
- * (and the detector's maximum score). */
-static tg_status score_breasts(const tg_analysis_config *cfg, tg_pipeline *pipe, view_in *v, int nv,
-                               tg_analysis_result *out)
+/* Gathers every view's breast inputs (views in order, each view's breasts in preprocessing
+ * order) into `s`: raw model-grid inputs, side and source (the view's `source`). */
+static tg_status gather_samples(const tg_model *m, const view_in *v, int nv, tg_analysis_samples *s)
 {
-    const tg_model *m = cfg->model;
-    tg_status st = TG_OK;
     int n_in = 0;
     for (int i = 0; i < nv; ++i)
         n_in += v[i].pr.n_breasts;
-    const int h = m->pipeline.in_h, w = m->pipeline.in_w, classes = m->n_classes;
-    const int batch = tg_pipeline_max_batch(pipe);
+    const int h = m->pipeline.in_h, w = m->pipeline.in_w;
     const size_t per = (size_t)2 * (size_t)h * (size_t)w;
-    float *raw = malloc((size_t)n_in * per * sizeof *raw);
-    float *probs = malloc((size_t)n_in * (size_t)classes * sizeof *probs);
-    float *scores = calloc((size_t)n_in, sizeof *scores);
-    int *side = malloc((size_t)n_in * sizeof *side), *src = malloc((size_t)n_in * sizeof *src);
-    if (!raw || !probs || !scores || !side || !src) {
-        st = tg_fail(TG_ERR_NOMEM, "analysis buffers for %d breast inputs", n_in);
-        goto done;
-    }
+    s->c = 2;
+    s->h = h;
+    s->w = w;
+    s->raw = malloc((size_t)(n_in ? n_in : 1) * per * sizeof *s->raw);
+    s->side = malloc((size_t)(n_in ? n_in : 1) * sizeof *s->side);
+    s->source = malloc((size_t)(n_in ? n_in : 1) * sizeof *s->source);
+    s->view = malloc((size_t)(n_in ? n_in : 1) * sizeof *s->view);
+    if (!s->raw || !s->side || !s->source || !s->view)
+        return tg_fail(TG_ERR_NOMEM, "analysis buffers for %d breast inputs", n_in);
     int k = 0;
     for (int i = 0; i < nv; ++i)
         for (int j = 0; j < v[i].pr.n_breasts; ++j, ++k) {
             const tg_breast_input *bi = &v[i].pr.breast[j];
-            if (bi->input.c != 2 || bi->input.h != h || bi->input.w != w) {
-                st = tg_fail(TG_ERR_ARG, "preprocessed input %dx%dx%d does not match the model's 2x%dx%d",
-                             bi->input.c, bi->input.h, bi->input.w, h, w);
-                goto done;
-            }
-            memcpy(raw + (size_t)k * per, bi->input.data, per * sizeof *raw);
-            side[k] = bi->side == TG_SIDE_LEFT ? 'L' : 'R';
-            src[k] = v[i].source;
+            if (bi->input.c != 2 || bi->input.h != h || bi->input.w != w)
+                return tg_fail(TG_ERR_ARG, "preprocessed input %dx%dx%d does not match the model's 2x%dx%d",
+                               bi->input.c, bi->input.h, bi->input.w, h, w);
+            memcpy(s->raw + (size_t)k * per, bi->input.data, per * sizeof *s->raw);
+            s->side[k] = bi->side == TG_SIDE_LEFT ? 'L' : 'R';
+            s->source[k] = v[i].source;
+            s->view[k] = v[i].view;
         }
+    s->n = n_in;
+    return TG_OK;
+}
+
+/* THE place where the classifier runs: every breast input of `smp` through the model's pipeline
+ * (probability of the positive class) and the detector; per breast the maximum over its views
+ * (and the detector's maximum score). */
+static tg_status score_breasts(const tg_analysis_config *cfg, tg_pipeline *pipe, const tg_analysis_samples *smp,
+                               tg_analysis_result *out)
+{
+    const tg_model *m = cfg->model;
+    tg_status st = TG_OK;
+    const int n_in = smp->n, classes = m->n_classes;
+    const int batch = tg_pipeline_max_batch(pipe);
+    const size_t per = (size_t)smp->c * (size_t)smp->h * (size_t)smp->w;
+    const float *raw = smp->raw;
+    const char *side = smp->side;
+    const int *src = smp->source;
+    float *probs = malloc((size_t)(n_in ? n_in : 1) * (size_t)classes * sizeof *probs);
+    float *scores = calloc((size_t)(n_in ? n_in : 1), sizeof *scores);
+    if (!probs || !scores) {
+        st = tg_fail(TG_ERR_NOMEM, "analysis buffers for %d breast inputs", n_in);
+        goto done;
+    }
     for (int i = 0; i < n_in && st == TG_OK; i += batch) {
         int nb = n_in - i < batch ? n_in - i : batch;
         st = tg_pipeline_predict(pipe, raw + (size_t)i * per, nb, probs + (size_t)i * (size_t)classes);
@@ -194,11 +213,8 @@ static tg_status score_breasts(const tg_analysis_config *cfg, tg_pipeline *pipe,
     out->detector_calibrated = det.calibrated;
     defense_text(m, &det, cfg->detector_enabled, out->defense, sizeof out->defense);
 done:
-    free(raw);
     free(probs);
     free(scores);
-    free(side);
-    free(src);
     return st;
 }
 
@@ -270,42 +286,21 @@ static void keep_counts_only(tg_analysis_result *out)
     out->rejections = rj;
 }
 
-tg_status tg_analysis_run(const tg_analysis_instance *inst, int n, const tg_analysis_config *cfg,
-                          tg_analysis_result *out)
+/* Reads every instance (rejecting bad ones into out), preprocessing the usable ones into
+ * views[0..out->n_used) with a model; fills out's used/sources/breast-sides bookkeeping.
+ * TG_ERR_FORMAT when none is usable, TG_ERR_CANCELLED past the deadline. */
+static tg_status load_views(const tg_analysis_instance *inst, int n, const tg_analysis_config *cfg, view_in *views,
+                            tg_analysis_result *out)
 {
-    if (!out)
-        return tg_fail(TG_ERR_ARG, "analysis: NULL result");
-    memset(out, 0, sizeof *out);
-    if (!inst || !cfg || n < 1 || n > TG_ANALYSIS_MAX_INSTANCES)
-        return tg_fail(TG_ERR_ARG, "analysis: need 1..%d instances, got %d", TG_ANALYSIS_MAX_INSTANCES, n);
-    const tg_model *m = cfg->model;
-    if (m && (m->pipeline.in_c != 2 || m->positive_class < 0 || m->positive_class >= m->n_classes))
-        return tg_fail(TG_ERR_ARG, "analysis: model \"%s\" needs a 2-channel input and a valid positive class",
-                       m->name);
-
     tg_dicom_limits lim;
     tg_dicom_limits_default(&lim);
     if (cfg->max_pixels)
         lim.max_pixels = cfg->max_pixels;
     if (cfg->max_file_bytes)
         lim.max_file_bytes = cfg->max_file_bytes;
-
-    out->sources = calloc((size_t)n, sizeof *out->sources);
-    out->used_index = calloc((size_t)n, sizeof *out->used_index);
-    out->rejections = calloc((size_t)n, sizeof *out->rejections);
-    view_in *views = calloc((size_t)n, sizeof *views);
-    tg_pipeline *own = NULL;
-    tg_status s = TG_OK;
-    if (!out->sources || !out->used_index || !out->rejections || !views) {
-        s = tg_fail(TG_ERR_NOMEM, "analysis: %d sources", n);
-        goto done;
-    }
-    double t0 = now_s();
     for (int i = 0; i < n; ++i) {
-        if (cfg->deadline > 0 && now_s() > cfg->deadline) {
-            s = tg_fail(TG_ERR_CANCELLED, "series time limit reached after %d of %d instances", i, n);
-            goto done;
-        }
+        if (cfg->deadline > 0 && now_s() > cfg->deadline)
+            return tg_fail(TG_ERR_CANCELLED, "series time limit reached after %d of %d instances", i, n);
         tg_dicom_meta meta;
         int k = out->n_used;
         if (take_instance(&inst[i], i, &lim, cfg, &meta, &views[k], out) != 0)
@@ -325,14 +320,67 @@ tg_status tg_analysis_run(const tg_analysis_instance *inst, int n, const tg_anal
             add_side(out->breast, &out->n_breasts, 'R', k);
         }
     }
-    if (out->n_used == 0) {
-        s = tg_fail(TG_ERR_FORMAT, "no usable instance among %d", n);
+    if (out->n_used == 0)
+        return tg_fail(TG_ERR_FORMAT, "no usable instance among %d", n);
+    if (cfg->model)
+        pair_views(views, out->n_used);
+    return TG_OK;
+}
+
+/* Checks the arguments shared by tg_analysis_run and tg_analysis_samples_build. */
+static tg_status check_args(const tg_analysis_instance *inst, int n, const tg_analysis_config *cfg)
+{
+    if (!inst || !cfg || n < 1 || n > TG_ANALYSIS_MAX_INSTANCES)
+        return tg_fail(TG_ERR_ARG, "analysis: need 1..%d instances, got %d", TG_ANALYSIS_MAX_INSTANCES, n);
+    const tg_model *m = cfg->model;
+    if (m && (m->pipeline.in_c != 2 || m->positive_class < 0 || m->positive_class >= m->n_classes))
+        return tg_fail(TG_ERR_ARG, "analysis: model \"%s\" needs a 2-channel input and a valid positive class",
+                       m->name);
+    return TG_OK;
+}
+
+/* Allocates out's per-instance arrays and the views; TG_ERR_NOMEM. */
+static tg_status alloc_load(int n, tg_analysis_result *out, view_in **views)
+{
+    out->sources = calloc((size_t)n, sizeof *out->sources);
+    out->used_index = calloc((size_t)n, sizeof *out->used_index);
+    out->rejections = calloc((size_t)n, sizeof *out->rejections);
+    *views = calloc((size_t)n, sizeof **views);
+    if (!out->sources || !out->used_index || !out->rejections || !*views)
+        return tg_fail(TG_ERR_NOMEM, "analysis: %d sources", n);
+    return TG_OK;
+}
+
+static void free_views(view_in *views, int n)
+{
+    if (views)
+        for (int i = 0; i < n; ++i)
+            tg_preprocess_result_destroy(&views[i].pr);
+    free(views);
+}
+
+tg_status tg_analysis_run(const tg_analysis_instance *inst, int n, const tg_analysis_config *cfg,
+                          tg_analysis_result *out)
+{
+    if (!out)
+        return tg_fail(TG_ERR_ARG, "analysis: NULL result");
+    memset(out, 0, sizeof *out);
+    tg_status s = check_args(inst, n, cfg);
+    if (s != TG_OK)
+        return s;
+    const tg_model *m = cfg->model;
+    view_in *views = NULL;
+    tg_pipeline *own = NULL;
+    tg_analysis_samples smp;
+    memset(&smp, 0, sizeof smp);
+    if ((s = alloc_load(n, out, &views)) != TG_OK)
         goto done;
-    }
+    double t0 = now_s();
+    if ((s = load_views(inst, n, cfg, views, out)) != TG_OK)
+        goto done;
     double t1 = now_s();
 
     if (m) {
-        pair_views(views, out->n_used);
         if (cfg->deadline > 0 && now_s() > cfg->deadline) {
             s = tg_fail(TG_ERR_CANCELLED, "series time limit reached before scoring");
             goto done;
@@ -343,7 +391,8 @@ tg_status tg_analysis_run(const tg_analysis_instance *inst, int n, const tg_anal
                 goto done;
             pipe = own;
         }
-        if ((s = score_breasts(cfg, pipe, views, out->n_used, out)) != TG_OK)
+        if ((s = gather_samples(m, views, out->n_used, &smp)) != TG_OK ||
+            (s = score_breasts(cfg, pipe, &smp, out)) != TG_OK)
             goto done;
         out->threshold = m->threshold;
         out->synthetic = m->synthetic;
@@ -374,14 +423,60 @@ tg_status tg_analysis_run(const tg_analysis_instance *inst, int n, const tg_anal
     out->seconds_decode = t1 - t0 - out->seconds_preprocess;
     out->seconds_model = now_s() - t1;
 done:
-    if (views)
-        for (int i = 0; i < n; ++i)
-            tg_preprocess_result_destroy(&views[i].pr);
-    free(views);
+    free_views(views, n);
+    tg_analysis_samples_clear(&smp);
     tg_pipeline_destroy(own);
     if (s != TG_OK)
         keep_counts_only(out);
     return s;
+}
+
+tg_status tg_analysis_samples_build(const tg_analysis_instance *inst, int n, const tg_analysis_config *cfg,
+                                    tg_analysis_samples *out)
+{
+    if (!out)
+        return tg_fail(TG_ERR_ARG, "analysis: NULL samples");
+    memset(out, 0, sizeof *out);
+    tg_status s = check_args(inst, n, cfg);
+    if (s != TG_OK)
+        return s;
+    if (!cfg->model)
+        return tg_fail(TG_ERR_ARG, "analysis: breast samples need a model (its preprocessing and grid)");
+    tg_analysis_result r;
+    memset(&r, 0, sizeof r);
+    view_in *views = NULL;
+    if ((s = alloc_load(n, &r, &views)) == TG_OK && (s = load_views(inst, n, cfg, views, &r)) == TG_OK &&
+        (s = gather_samples(cfg->model, views, r.n_used, out)) == TG_OK)
+        for (int i = 0; i < out->n; ++i) /* views index the used instances: back to the caller's */
+            out->source[i] = r.used_index[out->source[i]];
+    free_views(views, n);
+    out->n_used = r.n_used;
+    out->n_rejected = r.n_rejected;
+    out->rejections = r.rejections;
+    r.rejections = NULL;
+    tg_analysis_result_clear(&r);
+    if (s != TG_OK) {
+        tg_analysis_rejection *rj = out->rejections;
+        int used = out->n_used, rejected = out->n_rejected;
+        out->rejections = NULL;
+        tg_analysis_samples_clear(out);
+        out->rejections = rj;
+        out->n_used = used;
+        out->n_rejected = rejected;
+    }
+    return s;
+}
+
+void tg_analysis_samples_clear(tg_analysis_samples *s)
+{
+    if (!s)
+        return;
+    free(s->raw);
+    free(s->side);
+    free(s->source);
+    free(s->view);
+    free(s->rejections);
+    memset(s, 0, sizeof *s);
 }
 
 void tg_analysis_sr_request(const tg_analysis_result *r, const tg_analysis_config *cfg,

@@ -17,7 +17,7 @@ static int has_suffix(const char *s, const char *suffix)
     return n >= m && !strcasecmp(s + n - m, suffix);
 }
 
-static int is_dicom(const char *path)
+int tg_file_is_dicom(const char *path)
 {
     if (has_suffix(path, ".dcm"))
         return 1;
@@ -49,7 +49,7 @@ tg_status tg_thermogram_read(const char *path, tg_image *out, int *has_temperatu
     tg_view hint = TG_VIEW_COUNT;
     tg_status st;
     tg_image img = {0, 0, 0, NULL};
-    if (is_dicom(path)) {
+    if (tg_file_is_dicom(path)) {
         tg_dicom_meta meta;
         st = tg_dicom_read_file(path, NULL, &img, &meta);
         if (st == TG_OK) {

@@ -9,7 +9,9 @@
 # to start when a top-level section appears in two files of its configuration folder (checked), so
 # the packaged snippet leaves UserMetadata out: until the administrator adds the four entries of
 # packaging/orthanc/thermoguard.json to orthanc.json's "UserMetadata", the plugin starts disabled
-# and GET /thermoguard/status says exactly that. Orthanc itself always starts.
+# and GET /thermoguard/status says exactly that. Orthanc itself always starts. The same holds for the
+# snippet's top-level "ConcurrentJobs" (3: two audits at once): Debian's orthanc.json sets it to 2,
+# which the administrator raises there (with 2, one audit runs at a time).
 # Build: cmake --build build && (cd build && cpack -G DEB)
 # Included from plugin/orthanc/CMakeLists.txt; only the "node" component is packaged.
 set(TG_DEMO_MODEL ${PROJECT_SOURCE_DIR}/testdata/models/demo.tgm)

@@ -35,6 +35,15 @@ int cmd_audit(int argc, char **argv);
  * transfer / adaptive / black-box robustness table (text, JSON, CSV). */
 int cmd_robustness(int argc, char **argv);
 
+struct tg_audit;
+struct tg_model;
+/* `thermoguard audit` on a folder of DICOM files (audit_dicom.c): every series under `dir`,
+ * breast samples as the node builds them, audited with the Orthanc job's per-image step; with
+ * sr_dir one audit SR per study (*n_sr written, -1 without sr_dir). *synthetic = 1 when every
+ * PatientID is a synthetic one (SYN-*). 0, or 1 with the error printed. */
+int cli_audit_dicom_dir(struct tg_audit *a, struct tg_model *m, const char *dir, const char *sr_dir,
+                        const tg_progress *progress, int *n_sr, int *synthetic);
+
 /* Prints "thermoguard <cmd>: <message>" to stderr; returns `code`. */
 int cli_error(const char *cmd, int code, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "thermoguard/audit_outputs.h"
 #include "thermoguard/collection.h"
 #include "thermoguard/thermoguard.h"
 
@@ -21,10 +22,11 @@ static void help(FILE *out)
     fprintf(out,
             "usage: thermoguard audit MODEL.tgm DIR --out OUTDIR [options]\n"
             "\n"
-            "Attacks the deployed model on every breast sample of the collection DIR/views.csv\n"
-            "(preprocessed with the model's settings; the attack perturbs the preprocessed model\n"
-            "input) and writes OUTDIR/audit.json and OUTDIR/report.html. QA robustness audit, not a\n"
-            "clinical result. Research use only.\n"
+            "Attacks the deployed model on every breast sample of the collection DIR/views.csv, or,\n"
+            "without views.csv, of every DICOM series under DIR (breast inputs built as the Orthanc\n"
+            "node builds them; labels unknown). Preprocessed with the model's settings; the attack\n"
+            "perturbs the preprocessed model input. Writes OUTDIR/audit.json and OUTDIR/report.html.\n"
+            "QA robustness audit, not a clinical result. Research use only.\n"
             "\n"
             "options:\n"
             "  --out OUTDIR          output directory (created; required)\n"
@@ -117,45 +119,6 @@ static int write_file(const char *dir, const char *name, const char *text, size_
     return bad ? cli_error("audit", 1, "cannot write %s: %s", path, strerror(errno)) : 0;
 }
 
-/* PNGs of the kept examples: clean and adversarial on the clean image's range, difference
- * amplified to fill the range. On failure the report simply has fewer examples. */
-static int encode_examples(const tg_audit *a, tg_audit_png *png)
-{
-    int n = 0;
-    for (int e = 0; e < tg_audit_example_count(a); e++) {
-        const tg_audit_example *ex = tg_audit_get_example(a, e);
-        size_t hw = (size_t)ex->h * (size_t)ex->w;
-        tg_image im = {1, ex->h, ex->w, NULL};
-        float lo = ex->clean[0], hi = ex->clean[0], dmax = 0;
-        for (size_t i = 0; i < hw; i++) {
-            lo = fminf(lo, ex->clean[i]);
-            hi = fmaxf(hi, ex->clean[i]);
-            dmax = fmaxf(dmax, fabsf(ex->adv[i] - ex->clean[i]));
-        }
-        if (!(hi > lo) || !(dmax > 0) || !(im.data = malloc(hw * sizeof *im.data)))
-            continue;
-        tg_audit_png *p = &png[n];
-        memset(p, 0, sizeof *p);
-        p->example = e;
-        p->diff_gain = (hi - lo) / (2.0 * dmax);
-        int ok = 1;
-        for (int k = 0; k < 3 && ok; k++) {
-            for (size_t i = 0; i < hw; i++)
-                im.data[i] = k == 0 ? ex->clean[i] : k == 1 ? ex->adv[i] : ex->adv[i] - ex->clean[i];
-            uint8_t *d = NULL;
-            ok = tg_image_encode_png(&im, 0, k < 2 ? lo : -dmax, k < 2 ? hi : dmax, &d, &p->size[k]) == TG_OK;
-            p->png[k] = d;
-        }
-        free(im.data);
-        if (ok)
-            n++;
-        else
-            for (int k = 0; k < 3; k++)
-                free((void *)p->png[k]);
-    }
-    return n;
-}
-
 /* views.csv rows (file, patient, view) for mapping samples to their DICOM sources. */
 typedef struct view_row {
     char file[512], patient[TG_SAMPLE_KEY_MAX], view[32];
@@ -204,26 +167,20 @@ static view_row *read_views(const char *dir, size_t *n)
     return rows;
 }
 
-static int is_dicom(const char *path)
-{
-    size_t l = strlen(path);
-    return l > 4 && !strcasecmp(path + l - 4, ".dcm");
-}
-
 /* One audit SR per patient/study whose views are DICOM files; returns SRs written, -1 on error. */
 static int write_audit_srs(const tg_audit *a, const tg_model *m, const char *data_dir, const char *sr_dir,
                            const char (*groups)[TG_SAMPLE_KEY_MAX], size_t *skipped)
 {
     size_t nv = 0;
     view_row *v = read_views(data_dir, &nv);
-    const tg_audit_config *c = tg_audit_get_config(a);
     int written = 0;
     *skipped = 0;
     tg_dicom_source *src = calloc(nv ? nv : 1, sizeof *src);
     const char **view_of = calloc(nv ? nv : 1, sizeof *view_of);
-    tg_sr_audit_row *rows = NULL;
-    size_t nrows_cap = 0;
-    for (size_t p = 0; p < nv && src && view_of && written >= 0; p++) {
+    size_t nimg = tg_audit_images(a);
+    size_t *recs = malloc((nimg ? nimg : 1) * sizeof *recs);
+    int *rec_src = malloc((nimg ? nimg : 1) * sizeof *rec_src);
+    for (size_t p = 0; p < nv && src && view_of && recs && rec_src && written >= 0; p++) {
         int first = 1;
         for (size_t q = 0; q < p; q++)
             first &= strcmp(v[q].patient, v[p].patient) != 0;
@@ -232,7 +189,7 @@ static int write_audit_srs(const tg_audit *a, const tg_model *m, const char *dat
         int ns = 0, dicom = 1;
         for (size_t q = p; q < nv; q++)
             if (!strcmp(v[q].patient, v[p].patient)) {
-                dicom &= is_dicom(v[q].file);
+                dicom &= tg_file_is_dicom(v[q].file);
                 view_of[ns] = v[q].view;
                 src[ns++] = (tg_dicom_source){v[q].file, NULL, 0};
             }
@@ -240,58 +197,31 @@ static int write_audit_srs(const tg_audit *a, const tg_model *m, const char *dat
             (*skipped)++;
             continue;
         }
-        size_t nr = 0;
+        int nr = 0, nsel = 0;
         for (size_t i = 0; i < tg_audit_images(a); i++) {
-            const tg_audit_record *r = tg_audit_get_record(a, i);
-            if (strcmp(r->patient, v[p].patient) || r->skipped)
+            if (strcmp(tg_audit_get_record(a, i)->patient, v[p].patient))
                 continue;
             int si = 0; /* the view the sample came from (its group key is the view name) */
             for (int s = ns - 1; s >= 0; s--)
                 si = !strcmp(view_of[s], groups[i]) ? s : si;
-            for (int t = 0; t < c->n_threats; t++)
-                for (int b = 0; b < c->n_budgets; b++)
-                    for (int k = 0; k < c->n_attacks; k++) {
-                        const tg_audit_cell *cell = &r->cells[tg_audit_cell_index(c, t, b, k)];
-                        if (cell->state != TG_AUDIT_RUN)
-                            continue;
-                        if (nr == nrows_cap) {
-                            tg_sr_audit_row *g = realloc(rows, (nrows_cap = nrows_cap ? 2 * nrows_cap : 64) * sizeof *g);
-                            if (!g)
-                                goto oom;
-                            rows = g;
-                        }
-                        tg_threat th = c->threats[t];
-                        rows[nr++] = (tg_sr_audit_row){si, c->attacks[k].label,
-                                                       th == TG_THREAT_ADAPTIVE ? "adaptive white-box" : tg_threat_name(th),
-                                                       tg_audit_budget_c(a, b), tg_audit_budget_norm(a, b), cell->flipped,
-                                                       cell->flipped ? cell->linf_c : -1.0};
-                    }
+            recs[nsel] = i;
+            rec_src[nsel++] = si;
         }
-        if (!nr)
-            continue;
-        tg_sr_audit_request req;
-        memset(&req, 0, sizeof req);
-        req.sources = src;
-        req.n_sources = ns;
-        req.rows = rows;
-        req.n_rows = (int)nr;
-        req.model = (tg_sr_model_info){m->name, m->version, m->sha256_hex, m->prov.notes, m->prov.defense[0] ? m->prov.defense : "none",
-                                       m->threshold, m->synthetic, 0, NULL, NULL};
         char path[4096];
         snprintf(path, sizeof path, "%s/%s-audit-sr.dcm", sr_dir, v[p].patient);
-        if (tg_sr_write_audit(&req, path, NULL) != TG_OK) {
+        if (tg_audit_write_study_sr(a, m, NULL, src, ns, recs, rec_src, nsel, path, &nr) != TG_OK) {
             cli_error("audit", 1, "audit SR for %s: %s", v[p].patient, tg_last_error());
             written = -1;
-        } else {
+        } else if (nr > 0) {
             written++;
         }
     }
-    if (0) {
-oom:
-        cli_error("audit", 1, "out of memory for audit SR rows");
+    if (v && (!src || !view_of || !recs || !rec_src)) {
+        cli_error("audit", 1, "out of memory for audit SR sources");
         written = -1;
     }
-    free(rows);
+    free(recs);
+    free(rec_src);
     free(view_of);
     free(src);
     free(v);
@@ -336,6 +266,35 @@ static void print_summary(int json, const tg_audit *a, const char *out_dir, int 
         printf("\nQA robustness audit - not a clinical result.\n");
     }
     tg_audit_summary_free(&s);
+}
+
+/* The views.csv collection: loads every breast sample and audits them in order (cap and time
+ * cap end it early). 0, or 1 with the error printed. */
+static int audit_collection(tg_audit *a, const tg_model *m, const char *dir, tg_sample_set *set, cli_progress *cp)
+{
+    tg_collection_report coll;
+    if (tg_collection_load(dir, &m->prep, set, &coll, &cp->p) != TG_OK)
+        return cli_error("audit", 1, "%s", tg_last_error());
+    cli_progress_done(cp, "collection loaded");
+    if (set->c != m->pipeline.in_c || set->h != m->pipeline.in_h || set->w != m->pipeline.in_w ||
+        coll.has_temperature != m->pipeline.has_temperature)
+        return cli_error("audit", 1, "%s: samples (%d x %d x %d, %s) do not match the model's inputs", dir, set->c,
+                         set->h, set->w, coll.has_temperature ? "°C" : "intensity");
+    cli_progress_init(cp, "audit", 0);
+    const tg_audit_config *cfg = tg_audit_get_config(a);
+    size_t total = cfg->max_images && cfg->max_images < set->n ? cfg->max_images : set->n;
+    audit_progress ap = {cp, 0, total};
+    tg_progress prog = {image_progress, &ap, NULL};
+    const size_t per = (size_t)set->c * (size_t)set->h * (size_t)set->w;
+    for (size_t i = 0; i < set->n && !tg_audit_done(a); i++) {
+        char id[TG_AUDIT_MAX_ID];
+        snprintf(id, sizeof id, "%.24s/%.20s#%zu", set->patient[i], set->group[i], i + 1 < 1000000000 ? i + 1 : 0);
+        ap.i = i;
+        if (tg_audit_image(a, set->raw + i * per, set->labels[i], id, set->patient[i], &prog) != TG_OK)
+            return cli_error("audit", 1, "%s: %s", id, tg_last_error());
+    }
+    cli_progress_done(cp, "audit");
+    return 0;
 }
 
 int cmd_audit(int argc, char **argv)
@@ -413,42 +372,35 @@ int cmd_audit(int argc, char **argv)
         cli_error("audit", 1, "refused: %s", tg_last_error());
         goto out;
     }
-    cli_progress cp;
-    cli_progress_init(&cp, "audit", 0);
-    tg_collection_report coll;
-    if (tg_collection_load(dir, &m->prep, &set, &coll, &cp.p) != TG_OK) {
-        cli_error("audit", 1, "%s", tg_last_error());
-        goto out;
-    }
-    cli_progress_done(&cp, "collection loaded");
-    if (set.c != m->pipeline.in_c || set.h != m->pipeline.in_h || set.w != m->pipeline.in_w ||
-        coll.has_temperature != m->pipeline.has_temperature) {
-        cli_error("audit", 1, "%s: samples (%d x %d x %d, %s) do not match the model's inputs", dir, set.c, set.h,
-                  set.w, coll.has_temperature ? "°C" : "intensity");
-        goto out;
-    }
+    char views[4096];
+    snprintf(views, sizeof views, "%s/views.csv", dir);
+    struct stat vst;
+    const int dicom_dir = stat(views, &vst) != 0; /* no views.csv: a folder of DICOM files */
+    int synthetic = m->synthetic;
     if (mkdir(out_dir, 0777) && errno != EEXIST) {
         cli_error("audit", 1, "cannot create %s: %s", out_dir, strerror(errno));
         goto out;
     }
-    cli_progress_init(&cp, "audit", 0);
-    size_t total = cfg.max_images && cfg.max_images < set.n ? cfg.max_images : set.n;
-    audit_progress ap = {&cp, 0, total};
-    tg_progress prog = {image_progress, &ap, NULL};
-    const size_t per = (size_t)set.c * (size_t)set.h * (size_t)set.w;
-    for (size_t i = 0; i < set.n && !tg_audit_done(a); i++) {
-        char id[TG_AUDIT_MAX_ID];
-        snprintf(id, sizeof id, "%.24s/%.20s#%zu", set.patient[i], set.group[i], i + 1 < 1000000000 ? i + 1 : 0);
-        ap.i = i;
-        if (tg_audit_image(a, set.raw + i * per, set.labels[i], id, set.patient[i], &prog) != TG_OK) {
-            cli_error("audit", 1, "%s: %s", id, tg_last_error());
-            goto out;
-        }
+    if (sr_dir && mkdir(sr_dir, 0777) && errno != EEXIST) {
+        cli_error("audit", 1, "cannot create %s: %s", sr_dir, strerror(errno));
+        goto out;
     }
-    cli_progress_done(&cp, "audit");
+    cli_progress cp;
+    cli_progress_init(&cp, "audit", 0);
+    if (dicom_dir) {
+        int syn = 0;
+        if (cli_audit_dicom_dir(a, m, dir, sr_dir, &cp.p, &n_sr, &syn) != 0)
+            goto out;
+        synthetic |= syn;
+        cli_progress_done(&cp, "audit");
+    } else if (audit_collection(a, m, dir, &set, &cp) != 0) {
+        goto out;
+    } else {
+        synthetic |= cli_set_is_synthetic(&set);
+    }
     if (images)
-        n_png = encode_examples(a, png);
-    tg_audit_render_opts ro = {images, ids, dir, m->synthetic || cli_set_is_synthetic(&set)};
+        n_png = tg_audit_examples_encode(a, png);
+    tg_audit_render_opts ro = {images, ids, dir, synthetic};
     if (tg_audit_to_json(a, ids, &text, &len) != TG_OK || write_file(out_dir, "audit.json", text, len, path, sizeof path)) {
         cli_error("audit", 1, "%s", tg_last_error());
         goto out;
@@ -460,20 +412,13 @@ int cmd_audit(int argc, char **argv)
         cli_error("audit", 1, "%s", tg_last_error());
         goto out;
     }
-    if (sr_dir) {
-        if (mkdir(sr_dir, 0777) && errno != EEXIST) {
-            cli_error("audit", 1, "cannot create %s: %s", sr_dir, strerror(errno));
-            goto out;
-        }
-        if ((n_sr = write_audit_srs(a, m, dir, sr_dir, (const char (*)[TG_SAMPLE_KEY_MAX])set.group, &sr_skipped)) < 0)
-            goto out;
-    }
+    if (sr_dir && !dicom_dir &&
+        (n_sr = write_audit_srs(a, m, dir, sr_dir, (const char (*)[TG_SAMPLE_KEY_MAX])set.group, &sr_skipped)) < 0)
+        goto out;
     print_summary(json, a, out_dir, n_sr, sr_skipped);
     rc = 0;
 out:
-    for (int e = 0; e < n_png; e++)
-        for (int k = 0; k < 3; k++)
-            free((void *)png[e].png[k]);
+    tg_audit_examples_free(png, n_png);
     free(text);
     tg_audit_destroy(a);
     tg_sample_set_destroy(&set);

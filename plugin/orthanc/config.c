@@ -30,7 +30,7 @@ static const char *const KEYS[] = {
     "Enable", "Models", "ActiveModel", "Modalities", "CallingAETs", "BodyParts", "SeriesDescriptions",
     "Workers", "QueueSize", "SeriesTimeoutSeconds", "MaxInstances", "MaxPixels", "Forward",
     "ForwardMaxAttempts", "ForwardRetrySeconds", "ForwardMaxRetrySeconds", "DetectorEnabled", "DetectorThreshold",
-    NULL};
+    "AuditDirectory" /* read by audit_store.c */, NULL};
 
 static int known(const char *const *keys, const char *k)
 {

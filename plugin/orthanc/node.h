@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <orthanc/OrthancCPlugin.h>
+#include <cjson/cJSON.h>
 
 #define TG_NODE_NAME "thermoguard"
 #define TG_NODE_ID_SIZE 64          /* Orthanc ids are 44 characters */
@@ -175,5 +176,13 @@ const char *tg_node_version(void);
 /* ---- REST (rest.c) ---- */
 
 void tg_rest_register(void);
+/* Answers 200 with `j` as JSON (j is deleted). */
+void tg_rest_answer_json(OrthancPluginRestOutput *out, cJSON *j);
+/* Answers `status` with {"Error": msg, "HttpStatus": status}. */
+void tg_rest_answer_error(OrthancPluginRestOutput *out, uint16_t status, const char *msg);
+/* The same, adding Error/HttpStatus to the caller's object `j` (deleted). */
+void tg_rest_answer_error_json(OrthancPluginRestOutput *out, uint16_t status, const char *msg, cJSON *j);
+/* 1 when Orthanc has resource `id` at `level` ("studies", "series", ...). REST threads only. */
+int tg_rest_exists(const char *level, const char *id);
 
 #endif

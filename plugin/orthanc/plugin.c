@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "analyze.h"
+#include "audit_node.h"
 #include "node.h"
 #include "rest_body.h"
 
@@ -137,11 +138,20 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext *c)
     OrthancPluginSetDescription(c, "ThermoGuard: breast thermography analysis with a DICOM SR result "
                                    "(research use only)");
     tg_rest_register();
-    OrthancPluginExtendOrthancExplorer(c, EXPLORER_JS);
+    tg_audit_rest_register();
+    char *js = malloc(sizeof EXPLORER_JS + strlen(tg_audit_explorer_js));
+    if (js) { /* Orthanc keeps one script per plugin: ours is the series and the audit part */
+        memcpy(js, EXPLORER_JS, sizeof EXPLORER_JS - 1);
+        strcpy(js + sizeof EXPLORER_JS - 1, tg_audit_explorer_js);
+    }
+    OrthancPluginExtendOrthancExplorer(c, js ? js : EXPLORER_JS);
+    free(js);
 
     char why[512];
     char *json = OrthancPluginGetConfiguration(c);
     int rc = tg_node_config_load(json, &tg_cfg, why, sizeof why);
+    if (rc == 0)
+        rc = tg_audit_settings_load(json, why, sizeof why);
     if (json)
         OrthancPluginFreeString(c, json);
     if (rc != 0) {
@@ -172,6 +182,7 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext *c)
         return 0;
     }
     tg_enabled = 1;
+    tg_audit_store_init();
     OrthancPluginRegisterOnChangeCallback(c, on_change); /* metrics: first published by a worker */
     tg_log(TG_WARN, "version %s enabled: %d worker(s), queue %d, modalities %s%s, model %s%s%s; REST under /thermoguard/",
            TG_NODE_VERSION, started, tg_cfg.queue_size, tg_cfg.modalities[0], tg_cfg.n_modalities > 1 ? ",..." : "",

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "analyze.h"
+#include "audit_node.h"
 #include "node.h"
 #include "rest_body.h"
 
@@ -15,7 +16,7 @@
 
 static pthread_mutex_t switch_mu = PTHREAD_MUTEX_INITIALIZER; /* one model switch at a time */
 
-static void answer_json(OrthancPluginRestOutput *out, cJSON *j)
+void tg_rest_answer_json(OrthancPluginRestOutput *out, cJSON *j)
 {
     char *text = cJSON_PrintUnformatted(j);
     if (text)
@@ -26,9 +27,13 @@ static void answer_json(OrthancPluginRestOutput *out, cJSON *j)
     cJSON_Delete(j);
 }
 
-static void answer_error(OrthancPluginRestOutput *out, uint16_t status, const char *msg)
+void tg_rest_answer_error(OrthancPluginRestOutput *out, uint16_t status, const char *msg)
 {
-    cJSON *j = cJSON_CreateObject();
+    tg_rest_answer_error_json(out, status, msg, cJSON_CreateObject());
+}
+
+void tg_rest_answer_error_json(OrthancPluginRestOutput *out, uint16_t status, const char *msg, cJSON *j)
+{
     cJSON_AddStringToObject(j, "Error", msg);
     cJSON_AddNumberToObject(j, "HttpStatus", status);
     char *text = cJSON_PrintUnformatted(j);
@@ -37,10 +42,10 @@ static void answer_error(OrthancPluginRestOutput *out, uint16_t status, const ch
     free(text);
 }
 
-static int series_exists(const char *id)
+int tg_rest_exists(const char *level, const char *id)
 {
     char uri[128];
-    snprintf(uri, sizeof uri, "/series/%s", id);
+    snprintf(uri, sizeof uri, "/%s/%s", level, id);
     OrthancPluginMemoryBuffer buf;
     memset(&buf, 0, sizeof buf);
     if (OrthancPluginRestApiGet(tg_ctx, &buf, uri) != OrthancPluginErrorCode_Success)
@@ -59,11 +64,11 @@ static const char *series_arg(OrthancPluginRestOutput *out, const OrthancPluginH
     }
     const char *id = req->groupsCount == 1 ? req->groups[0] : NULL;
     if (!tg_valid_orthanc_id(id)) {
-        answer_error(out, 400, "not an Orthanc series id (expected 5 groups of 8 lowercase hex digits)");
+        tg_rest_answer_error(out, 400, "not an Orthanc series id (expected 5 groups of 8 lowercase hex digits)");
         return NULL;
     }
-    if (!series_exists(id)) {
-        answer_error(out, 404, "unknown series");
+    if (!tg_rest_exists("series", id)) {
+        tg_rest_answer_error(out, 404, "unknown series");
         return NULL;
     }
     return id;
@@ -153,7 +158,8 @@ static OrthancPluginErrorCode on_status(OrthancPluginRestOutput *out, const char
     cJSON *ffj = ff ? cJSON_Parse(ff) : NULL;
     free(ff);
     cJSON_AddItemToObject(j, "ForwardFailures", ffj ? ffj : cJSON_CreateArray());
-    answer_json(out, j);
+    tg_audit_add_status(j);
+    tg_rest_answer_json(out, j);
     return OrthancPluginErrorCode_Success;
 }
 
@@ -179,7 +185,7 @@ static OrthancPluginErrorCode on_models(OrthancPluginRestOutput *out, const char
         cJSON_AddItemToArray(a, m);
     }
     add_model(j, "Results");
-    answer_json(out, j);
+    tg_rest_answer_json(out, j);
     return OrthancPluginErrorCode_Success;
 }
 
@@ -192,7 +198,7 @@ static int enabled_post(OrthancPluginRestOutput *out, const OrthancPluginHttpReq
         return 0;
     }
     if (!tg_enabled) {
-        answer_error(out, 503, tg_disabled_reason);
+        tg_rest_answer_error(out, 503, tg_disabled_reason);
         return 0;
     }
     return 1;
@@ -210,12 +216,12 @@ static OrthancPluginErrorCode on_switch(OrthancPluginRestOutput *out, const char
     if (!enabled_post(out, req))
         return OrthancPluginErrorCode_Success;
     if (req->bodySize > MAX_BODY) {
-        answer_error(out, 413, "body too large (at most 4096 bytes)");
+        tg_rest_answer_error(out, 413, "body too large (at most 4096 bytes)");
         return OrthancPluginErrorCode_Success;
     }
     tg_body_switch body;
     if (tg_body_switch_parse(req->body, req->bodySize, &body) != 0) {
-        answer_error(out, 400, "body must be a JSON object {\"Name\": MODEL} naming an entry of ThermoGuard.Models");
+        tg_rest_answer_error(out, 400, "body must be a JSON object {\"Name\": MODEL} naming an entry of ThermoGuard.Models");
         return OrthancPluginErrorCode_Success;
     }
     int idx = -1;
@@ -223,7 +229,7 @@ static OrthancPluginErrorCode on_switch(OrthancPluginRestOutput *out, const char
         if (!strcmp(tg_cfg.models[i].name, body.name))
             idx = i;
     if (idx < 0) {
-        answer_error(out, 404, "unknown model name (see GET /thermoguard/models)");
+        tg_rest_answer_error(out, 404, "unknown model name (see GET /thermoguard/models)");
         return OrthancPluginErrorCode_Success;
     }
     pthread_mutex_lock(&switch_mu);
@@ -239,7 +245,7 @@ static OrthancPluginErrorCode on_switch(OrthancPluginRestOutput *out, const char
         tg_log(TG_ERROR, "model switch to \"%s\" refused, \"%s\" stays active: %s", mc->name, prev_name, why);
         char msg[800];
         snprintf(msg, sizeof msg, "%s; rolled back: \"%s\" stays active", why, prev_name);
-        answer_error(out, 409, msg);
+        tg_rest_answer_error(out, 409, msg);
         return OrthancPluginErrorCode_Success;
     }
     tg_log(TG_WARN, "active model switched from \"%s\" to \"%s\" (sha256 %s)", prev_name, mc->name, mc->sha256);
@@ -247,7 +253,7 @@ static OrthancPluginErrorCode on_switch(OrthancPluginRestOutput *out, const char
     cJSON_AddStringToObject(j, "Active", mc->name);
     cJSON_AddStringToObject(j, "SHA256", mc->sha256);
     cJSON_AddStringToObject(j, "Previous", prev_name);
-    answer_json(out, j);
+    tg_rest_answer_json(out, j);
     return OrthancPluginErrorCode_Success;
 }
 
@@ -259,22 +265,22 @@ static OrthancPluginErrorCode on_analyze(OrthancPluginRestOutput *out, const cha
     if (!id)
         return OrthancPluginErrorCode_Success;
     if (req->bodySize > MAX_BODY) {
-        answer_error(out, 413, "body too large (at most 4096 bytes)");
+        tg_rest_answer_error(out, 413, "body too large (at most 4096 bytes)");
         return OrthancPluginErrorCode_Success;
     }
     tg_body_analyze body;
     if (tg_body_analyze_parse(req->body, req->bodySize, &body) != 0) {
-        answer_error(out, 400, "body must be empty or a JSON object {\"Force\": true|false}");
+        tg_rest_answer_error(out, 400, "body must be empty or a JSON object {\"Force\": true|false}");
         return OrthancPluginErrorCode_Success;
     }
     int force = body.force;
     if (!tg_enabled) {
-        answer_error(out, 503, tg_disabled_reason);
+        tg_rest_answer_error(out, 503, tg_disabled_reason);
         return OrthancPluginErrorCode_Success;
     }
     tg_push_result r = tg_queue_push(id, force);
     if (r == TG_PUSH_STOPPED) {
-        answer_error(out, 503, "the node is stopping");
+        tg_rest_answer_error(out, 503, "the node is stopping");
         return OrthancPluginErrorCode_Success;
     }
     TG_COUNT(queued, r == TG_PUSH_QUEUED);
@@ -284,7 +290,7 @@ static OrthancPluginErrorCode on_analyze(OrthancPluginRestOutput *out, const cha
     cJSON_AddStringToObject(j, "State", r == TG_PUSH_QUEUED ? "queued" : r == TG_PUSH_DEFERRED ? "deferred"
                                                                                            : "already pending");
     cJSON_AddBoolToObject(j, "Force", force);
-    answer_json(out, j);
+    tg_rest_answer_json(out, j);
     return OrthancPluginErrorCode_Success;
 }
 
@@ -308,13 +314,13 @@ static OrthancPluginErrorCode on_result(OrthancPluginRestOutput *out, const char
     int pending = tg_enabled && tg_queue_state(id, &state);
     if (!cJSON_IsObject(j)) {
         cJSON_Delete(j);
-        answer_error(out, 404, pending ? "no result yet: analysis pending" : "no ThermoGuard result for this series");
+        tg_rest_answer_error(out, 404, pending ? "no result yet: analysis pending" : "no ThermoGuard result for this series");
         return OrthancPluginErrorCode_Success;
     }
     cJSON_AddStringToObject(j, "Series", id);
     if (pending)
         cJSON_AddStringToObject(j, "Pending", state);
-    answer_json(out, j);
+    tg_rest_answer_json(out, j);
     return OrthancPluginErrorCode_Success;
 }
 
@@ -327,7 +333,7 @@ static OrthancPluginErrorCode on_forward_retry(OrthancPluginRestOutput *out, con
         return OrthancPluginErrorCode_Success;
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "Retrying", tg_forward_retry_abandoned());
-    answer_json(out, j);
+    tg_rest_answer_json(out, j);
     return OrthancPluginErrorCode_Success;
 }
 

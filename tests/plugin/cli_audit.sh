@@ -33,6 +33,18 @@ done
 ls sr/*-audit-sr.dcm >/dev/null 2>&1 || fail "no audit SR written"
 [ "$(json s.json "d['audit_srs']")" -ge 1 ] || fail "audit SR count"
 
+# A folder of DICOM files without views.csv: every series, breast inputs as the node builds them,
+# one audit SR per study.
+mkdir dcm
+for f in data/*/*.dcm; do cp "$f" "dcm/$(basename "$(dirname "$f")")-$(basename "$f")"; done
+"$tg" audit m.tgm dcm --out dout --attacks fgsm --eps-c 0.2 --audit-sr dsr --threads 1 --json >d.json 2>d.err ||
+  { cat d.err; fail "audit of a DICOM folder"; }
+[ "$(json d.json "d['images']")" -ge 12 ] || fail "DICOM folder: want >= 2 images per study"
+[ "$(json dout/audit.json "all(i['label'] == -1 for i in d['images'])")" = True ] || fail "DICOM folder: labels unknown"
+[ "$(json d.json "d['audit_srs']")" = 6 ] || fail "DICOM folder: one audit SR per study"
+grep -q 'preprocessed model-grid input' dout/report.html && grep -q 'not available: flip counts only' dout/report.html ||
+  fail "DICOM folder report (model-grid input, no labels)"
+
 # --no-ids / --no-images: no identifiers, no images anywhere.
 "$tg" audit m.tgm data --out anon --attacks fgsm --eps-c 0.1 --max-images 4 --no-ids --no-images >/dev/null 2>&1 ||
   fail "audit --no-ids"

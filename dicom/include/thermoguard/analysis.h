@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include "thermoguard/dicom.h"
 #include "thermoguard/model.h"
+#include "thermoguard/preprocess.h"
 #include "thermoguard/status.h"
 
 #ifdef __cplusplus
@@ -92,6 +93,31 @@ typedef struct tg_analysis_result {
  * failure `out` keeps only the counts and rejections. Release with tg_analysis_result_clear. */
 tg_status tg_analysis_run(const tg_analysis_instance *inst, int n, const tg_analysis_config *cfg,
                           tg_analysis_result *out);
+
+/* The breast inputs of one series exactly as tg_analysis_run scores them (same reading, view,
+ * preprocessing, pairing and order: instances in order, each view's breasts in preprocessing
+ * order) — what audits attack. */
+typedef struct tg_analysis_samples {
+    int n;                      /* breast inputs (views x breasts) */
+    int c, h, w;                /* the model grid: 2 x in_h x in_w */
+    float *raw;                 /* n x c x h x w raw model-grid inputs (°C or intensity), malloc'd */
+    char *side;                 /* per input: 'L' / 'R' */
+    int *source;                /* per input: index into the instances given */
+    tg_view *view;              /* per input: the view it came from */
+    int n_used, n_rejected;
+    tg_analysis_rejection *rejections; /* n_rejected entries, malloc'd */
+} tg_analysis_samples;
+
+/* Builds the breast samples of one series with cfg->model (required; the pipeline, detector
+ * and SR fields of cfg are not used). Bad instances are rejected as in tg_analysis_run.
+ * TG_ERR_ARG without a model or for bad arguments, TG_ERR_FORMAT when no instance is usable,
+ * TG_ERR_CANCELLED past the deadline; on failure `out` keeps only counts and rejections.
+ * Release with tg_analysis_samples_clear. */
+tg_status tg_analysis_samples_build(const tg_analysis_instance *inst, int n, const tg_analysis_config *cfg,
+                                    tg_analysis_samples *out);
+
+/* Frees what the samples hold and zeroes them. Safe on zeroed samples. */
+void tg_analysis_samples_clear(tg_analysis_samples *s);
 
 /* The SR request of a successful result (pointers into `r` and `cfg`, valid while both are);
  * `predecessor` may be NULL. `cfg` must be the one given to tg_analysis_run. */

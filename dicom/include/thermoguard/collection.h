@@ -21,6 +21,9 @@ extern "C" {
  * Errors of the underlying readers, naming the file. */
 tg_status tg_thermogram_read(const char *path, tg_image *out, int *has_temperature, tg_view *view_hint);
 
+/* 1 when `path` is a DICOM file by name (".dcm") or by the DICM magic at offset 128, else 0. */
+int tg_file_is_dicom(const char *path);
+
 /* The view a DICOM instance declares (L/R laterality with a LATERAL/OBLIQUE view position),
  * TG_VIEW_FRONTAL for bilateral or unspecified laterality. */
 tg_view tg_dicom_view_of(const tg_dicom_meta *meta);
