@@ -121,7 +121,7 @@ conf = {
     "RemoteAccessAllowed": False, "AuthenticationEnabled": False,
     "DicomAlwaysAllowStore": False, "DicomCheckModalityHost": True,
     "DicomModalities": {"demo": ["$AET_SCU", "127.0.0.1", $SCU_PORT]},
-    "StableAge": 2, "SaveJobs": False,
+    "StableAge": 2, "SaveJobs": False, "ConcurrentJobs": snippet.get("ConcurrentJobs", 3),
     "StorageDirectory": "$TMP/db", "IndexDirectory": "$TMP/db",
     "Plugins": ["$PLUGIN"],
     "UserMetadata": snippet["UserMetadata"], "ThermoGuard": tg,
