@@ -35,9 +35,20 @@
 #   3 points of 0.972; fallback: maximise the mean of clean validation accuracy and the worse of
 #   adaptive PGD / APGD validation robust accuracy at the 0.2 °C headline budget):
 #   val clean 0.833, adaptive PGD/APGD 0.417/0.333 at 0.2 °C, 0.694/0.694 at 0.1 °C.
-# usage: robustness_table_frontal.sh THERMOGUARD [WORKDIR]   (output: WORKDIR/table.txt, table.csv)
+# Variant (THIRD run, chosen on VALIDATION after the second run; details in robustness_frontal.md,
+#   "Third run: thresholds chosen on validation"): TG_THRESHOLD_FROM_VAL=1 trains the same four models
+#   with `--threshold-from-val` (the Youden-optimal threshold on the validation split, the same rule
+#   for every model). Phantom, split, budgets, attacks and training recipe are unchanged; robustness
+#   verdicts and attacks use each model's calibrated threshold. Default 0 = the pre-registered run.
+# usage: [TG_THRESHOLD_FROM_VAL=0|1] robustness_table_frontal.sh THERMOGUARD [WORKDIR]
+#   (output: WORKDIR/table.txt, table.csv, command.txt, *.train.txt)
 set -eu
 tg=$1
+case ${TG_THRESHOLD_FROM_VAL:-0} in
+0) thr_opt= ;;
+1) thr_opt=--threshold-from-val ;;
+*) echo "TG_THRESHOLD_FROM_VAL must be 0 or 1" >&2; exit 2 ;;
+esac
 work=${2:-$(mktemp -d /tmp/tg_robust_frontal_XXXXXX)}
 mkdir -p "$work"
 cd "$work"
@@ -48,7 +59,7 @@ train() {
   out=$1
   shift
   "$tg" train data --out "$out" --grid 32 --spec "$spec" --epochs 60 --batch 16 --lr 3e-3 --patience 0 \
-    --class-weights none --seed 3 --val 0.15 --test 0.25 --threads 2 --created 2026-01-01T00:00:00Z "$@" \
+    --class-weights none --seed 3 --val 0.15 --test 0.25 --threads 2 --created 2026-01-01T00:00:00Z $thr_opt "$@" \
     >"${out%.tgm}.train.txt" 2>>train.log
 }
 train undefended.tgm --denoise off
