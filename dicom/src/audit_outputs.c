@@ -111,7 +111,8 @@ tg_status tg_audit_sr_rows(const tg_audit *a, const size_t *records, const int *
                     tg_sr_audit_row row = {source_index[j], c->attacks[k].label,
                                            th == TG_THREAT_ADAPTIVE ? "adaptive white-box" : tg_threat_name(th),
                                            tg_audit_budget_c(a, b), tg_audit_budget_norm(a, b), cell->flipped,
-                                           cell->flipped ? cell->linf_c : -1.0};
+                                           cell->flipped ? cell->linf_c : -1.0, !isnan(cell->det_score),
+                                           cell->det_flag, isnan(cell->det_score) ? 0.0 : cell->det_score};
                     out[nr++] = row;
                 }
     }

@@ -1,6 +1,7 @@
 /* The robustness-audit SR: same skeleton as the result SR, own series described as a QA
  * robustness audit; one measurement group per (image, attack): attack, threat model, budget in
- * °C and normalised units, whether the verdict flipped, smallest flipping perturbation.
+ * °C and normalised units, whether the verdict flipped, smallest flipping perturbation, and
+ * (when the deployed detector ran) whether it flagged the attacked input, with its score.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include <cmath>
 
@@ -58,6 +59,17 @@ tg_status add_row(TID1500_MeasurementReport &report, const tg_sr_audit_row &r, i
     if (c.good())
         c = g.addQualitativeEvaluation(private_code("TG0025", "Verdict flipped"), r.flipped ? code_yes() : code_no(),
                                        OFFalse);
+    if (c.good() && r.detector_ran) {
+        /* the same concepts as the result SR's detector rows, for the attacked input */
+        c = g.addQualitativeEvaluation(private_code("TG0005", "Adversarial input suspected"),
+                                       r.detector_flag ? code_yes() : code_no(), OFFalse);
+        if (c.good())
+            c = g.addMeasurement(CID7469_GenericIntensityAndSizeMeasurements(
+                                     private_code("TG0004", "Adversarial input detector score")),
+                                 value_in(r.detector_score, "1", "no units"), OFTrue, OFFalse);
+        if (c.good())
+            c = g.getMeasurement().addImage(CODE_DCM_SourceOfMeasurement, img, OFFalse);
+    }
     return c.good() ? TG_OK : sr_fail("audit row", c);
 }
 

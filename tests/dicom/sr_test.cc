@@ -164,9 +164,9 @@ TEST(DicomSr, AuditSrValidates)
 {
     Series s;
     tg_sr_audit_row rows[3] = {
-        {0, "PGD-Linf", "adaptive white-box", 0.05, 0.004, 1, 0.031},
-        {1, "FGSM", "transfer", 0.05, 0.004, 0, -1},
-        {1, "Square", "black-box", 0.1, 0.008, 0, -1},
+        {0, "PGD-Linf", "adaptive white-box", 0.05, 0.004, 1, 0.031, 1, 1, 0.42},
+        {1, "FGSM", "transfer", 0.05, 0.004, 0, -1, 1, 0, 0.07},
+        {1, "Square", "black-box", 0.1, 0.008, 0, -1, 0, 0, 0.0},
     };
     tg_sr_audit_request req{};
     req.sources = s.sources.data();
@@ -183,7 +183,7 @@ TEST(DicomSr, AuditSrValidates)
     std::string xml = s.dir.file("audit.xml");
     ASSERT_EQ(run("{ dsr2xml +Xn +Xs '" + sr + "' > '" + xml + "'; }", out), 0) << out;
     EXPECT_EQ(run("xmllint --noout --schema " TG_TEST_XSD " '" + xml + "'", out), 0) << out;
-    EXPECT_EQ(run(TG_TEST_PYTHON " " TG_TEST_PYTHON_DIR "/check_sr.py '" + sr + "' audit rows=3" + s.file_list(), out),
+    EXPECT_EQ(run(TG_TEST_PYTHON " " TG_TEST_PYTHON_DIR "/check_sr.py '" + sr + "' audit rows=3,detector_rows=2" + s.file_list(), out),
               0)
         << out;
 }

@@ -112,6 +112,13 @@ def main():
             sub = list(walk(g.ContentSequence))
             for c in ("TG0021", "TG0022", "TG0023", "TG0024", "TG0025", "TG0026"):
                 check(any(name(it) == (c, "99TGUARD") for it in sub), "audit row lacks %s" % c)
+        if "detector_rows" in exp:  # rows whose attacked input the detector scored: flag and score
+            flagged = [g for g in groups
+                       if any(name(it) == ("TG0005", "99TGUARD") for it in walk(g.ContentSequence))]
+            scored = [g for g in groups
+                      if any(name(it) == ("TG0004", "99TGUARD") for it in walk(g.ContentSequence))]
+            check(len(flagged) == len(scored) == int(exp["detector_rows"]),
+                  "detector rows: %d flags, %d scores" % (len(flagged), len(scored)))
 
     for f in failures:
         print("FAIL:", f)

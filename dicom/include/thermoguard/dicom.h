@@ -171,6 +171,9 @@ typedef struct tg_sr_audit_row {
     double budget_normalised;   /* epsilon in the pipeline's normalised input units */
     int flipped;                /* 1: the verdict changed */
     double min_perturbation_celsius; /* smallest flipping perturbation found; < 0 = none found */
+    int detector_ran;           /* 1: the adversarial-input detector scored the attacked input */
+    int detector_flag;          /* 1: it flagged that input as adversarial (meaningful if detector_ran) */
+    double detector_score;      /* its score (meaningful if detector_ran) */
 } tg_sr_audit_row;
 
 /* Everything the audit SR needs. */
