@@ -40,6 +40,9 @@ static void help(FILE *out)
             "  --name NAME           model name (default 'thermoguard-model'; synthetic data: a\n"
             "                        'synthetic - not for clinical use' suffix is added)\n"
             "  --spec SPEC           network (default " DEFAULT_SPEC ")\n"
+            "  --init MODEL.tgm      start from this model's weights and BN statistics (same network\n"
+            "                        spec and grid; e.g. adversarial training warm-started from the\n"
+            "                        undefended model) instead of a random initialisation\n"
             "  --denoise on|off      wavelet denoising stage (default on)\n"
             "  --wavelet W           denoising wavelet (default db1)\n"
             "  --feat-wavelet W      feature DWT wavelet (default haar)\n"
@@ -63,7 +66,7 @@ static void help(FILE *out)
 }
 
 typedef struct train_opts {
-    const char *dir, *out, *name, *spec, *created, *notes;
+    const char *dir, *out, *name, *spec, *created, *notes, *init;
     tg_split_opts split;
     int grid, synthetic_flag, denoise, feat_level, threads, json, thr_from_val;
     const char *wavelet, *feat_wavelet;
@@ -95,6 +98,32 @@ static const char *attach_defense(train_opts *o, const tg_pipeline_config *cfg, 
     return tg_defense_name(d.kind);
 }
 
+/* --init: copies the weights and BN statistics of the model at `path` into m (same network spec
+ * and input grid). 0, or the exit status after a clear error. */
+static int warm_start(tg_model *m, const char *path, char sha[TG_SHA256_HEX_CHARS])
+{
+    tg_model *src = NULL;
+    if (tg_model_load(path, &src, NULL) != TG_OK)
+        return cli_error("train", 1, "--init %s: %s", path, tg_last_error());
+    const tg_net *a = m->net, *b = src->net;
+    int rc = 0;
+    if (strcmp(a->spec, b->spec) || a->in_c != b->in_c || a->in_h != b->in_h || a->in_w != b->in_w ||
+        a->n_params != b->n_params || a->n_stats != b->n_stats)
+        rc = cli_error("train", 2, "--init %s: its network (%s on %d x %d x %d) differs from this one (%s on %d x %d x %d)",
+                       path, b->spec, b->in_c, b->in_h, b->in_w, a->spec, a->in_c, a->in_h, a->in_w);
+    else if (src->pipeline.in_c != m->pipeline.in_c || src->pipeline.in_h != m->pipeline.in_h ||
+             src->pipeline.in_w != m->pipeline.in_w)
+        rc = cli_error("train", 2, "--init %s: its input grid differs from this training set's", path);
+    else {
+        memcpy(a->params, b->params, a->n_params * sizeof *a->params);
+        memcpy(a->stats, b->stats, a->n_stats * sizeof *a->stats);
+        fprintf(stderr, "thermoguard train: weights and BN statistics from %s (sha256 %s)\n", path, src->sha256_hex);
+        snprintf(sha, TG_SHA256_HEX_CHARS, "%s", src->sha256_hex);
+    }
+    tg_model_destroy(src);
+    return rc;
+}
+
 static int on_off(const char *s, int *v)
 {
     if (!strcmp(s, "on"))
@@ -111,7 +140,7 @@ static int parse(int argc, char **argv, train_opts *o)
 {
     enum { O_VAL = 256, O_TEST, O_SEED, O_GRID, O_SYN, O_NAME, O_SPEC, O_DEN, O_WAV, O_FWAV, O_FLEV, O_TMIN,
            O_TMAX, O_EPOCHS, O_BATCH, O_LR, O_OPTIM, O_WD, O_SCHED, O_AUG, O_PAT, O_CW, O_THREADS, O_DFPR,
-           O_THR, O_THRVAL, O_CREATED, O_NOTES, O_JSON, O_OUT, O_DEFENSE, O_HELP };
+           O_THR, O_THRVAL, O_CREATED, O_NOTES, O_JSON, O_OUT, O_DEFENSE, O_INIT, O_HELP };
     static const struct option opts[] = {
         {"out", required_argument, 0, O_OUT},         {"val", required_argument, 0, O_VAL},
         {"test", required_argument, 0, O_TEST},       {"seed", required_argument, 0, O_SEED},
@@ -126,7 +155,7 @@ static int parse(int argc, char **argv, train_opts *o)
         {"augment", required_argument, 0, O_AUG},     {"patience", required_argument, 0, O_PAT},
         {"class-weights", required_argument, 0, O_CW}, {"threads", required_argument, 0, O_THREADS},
         {"detector-fpr", required_argument, 0, O_DFPR}, {"threshold", required_argument, 0, O_THR},
-        {"threshold-from-val", no_argument, 0, O_THRVAL}, {"created", required_argument, 0, O_CREATED},
+        {"threshold-from-val", no_argument, 0, O_THRVAL}, {"init", required_argument, 0, O_INIT}, {"created", required_argument, 0, O_CREATED},
         {"defense", required_argument, 0, O_DEFENSE}, {"notes", required_argument, 0, O_NOTES},     {"json", no_argument, 0, O_JSON},
         {"help", no_argument, 0, O_HELP},             {0, 0, 0, 0}};
     int c, li = -1;
@@ -189,6 +218,7 @@ static int parse(int argc, char **argv, train_opts *o)
         case O_CREATED: o->created = a; break;
         case O_NOTES: o->notes = a; break;
         case O_DEFENSE: o->defense = a; break;
+        case O_INIT: o->init = a; break;
         case O_JSON: o->json = 1; break;
         case O_HELP: help(stdout); return 0;
         default: help(stderr); return 2;
@@ -281,6 +311,8 @@ static void print_json(const train_opts *o, const tg_model *m, const summary *s)
     cli_json_num(f, m->threshold);
     fputs(", \"defense\": ", f);
     cli_json_str(f, m->prov.defense);
+    fputs(", \"defense_settings\": ", f);
+    cli_json_str(f, m->prov.defense_settings);
     fputs(", \"data_sha256\": ", f);
     cli_json_str(f, m->prov.data_sha256);
     fprintf(f, ", \"seed\": %llu}, \"data\": {\"dir\": ", (unsigned long long)m->prov.seed);
@@ -432,6 +464,7 @@ static int train(train_opts *o)
     m->prep = prep;
     m->synthetic = synthetic;
     m->threshold = o->threshold;
+    char init_sha[TG_SHA256_HEX_CHARS] = "";
     tg_rng rng;
     tg_rng_seed(&rng, o->split.seed);
     o->tp.seed = o->split.seed;
@@ -446,6 +479,8 @@ static int train(train_opts *o)
         cli_error("train", 1, "%s", tg_last_error());
         goto out;
     }
+    if (o->init && (rc = warm_start(m, o->init, init_sha)) != 0)
+        goto out;
 
     const tg_sample_set *val = parts[TG_SPLIT_VAL].n ? &parts[TG_SPLIT_VAL] : NULL;
     cli_progress_init(&cp, "train", 1);
@@ -493,6 +528,10 @@ static int train(train_opts *o)
              o->tp.augment_on ? "on" : "off", o->tp.weighting == TG_CLASS_WEIGHT_NONE ? "none" : "balanced",
              o->tp.patience, o->split.val_fraction, o->split.test_fraction, (unsigned long long)o->split.seed,
              cfg.in_h, cfg.in_w);
+    if (init_sha[0]) { /* provenance names the model it started from */
+        size_t l = strlen(pv->defense_settings);
+        snprintf(pv->defense_settings + l, sizeof pv->defense_settings - l, "; init from model sha256 %s", init_sha);
+    }
     if (o->created) {
         snprintf(pv->created, sizeof pv->created, "%s", o->created);
     } else {

@@ -64,8 +64,15 @@ train() {
 }
 train undefended.tgm --denoise off
 train denoise.tgm --denoise on
-train at.tgm --denoise off --defense pgd-at:eps=0.005,step=0.0018,ramp=30
-train wbad.tgm --denoise on --defense pgd-at:eps=0.005,step=0.0018,ramp=30
+case ${TG_WARM_START:-0} in
+0) init_at= ; init_wbad= ;;
+# fourth run: adversarial training warm-started from the clean model of the same pipeline
+# (AT-only from the undefended model, WBAD from the denoise-only model); nothing else changes
+1) init_at="--init undefended.tgm" ; init_wbad="--init denoise.tgm" ;;
+*) echo "TG_WARM_START must be 0 or 1" >&2; exit 2 ;;
+esac
+train at.tgm --denoise off --defense pgd-at:eps=0.005,step=0.0018,ramp=30 $init_at
+train wbad.tgm --denoise on --defense pgd-at:eps=0.005,step=0.0018,ramp=30 $init_wbad
 set -- robustness data --model undefended=undefended.tgm --model denoise-only=denoise.tgm \
   --model AT-only=at.tgm --model WBAD=wbad.tgm --source undefended.tgm \
   --attacks fgsm,pgd,pgd-l2,cw,apgd,apgd-margin,square \

@@ -34,6 +34,24 @@ cmp -s a.tgm b.tgm || fail "two trainings with the same seed and --threads 1 dif
 train --out c.tgm --seed 10 >/dev/null 2>&1 || fail "train c"
 cmp -s a.tgm c.tgm && fail "another seed must give another model"
 
+# --init: starts from a model's weights and BN statistics (warm start), named in the provenance;
+# a model with another network is refused with a usage error.
+train --out w.tgm --init a.tgm --epochs 1 --lr 1e-12 --augment off --json >w.json 2>w.err || { cat w.err; fail "train --init"; }
+grep -q "weights and BN statistics from a.tgm" w.err || fail "--init says where the weights come from"
+json w.json "d['model']['defense_settings']" | grep -q "init from model sha256 $(sha256sum a.tgm | cut -d' ' -f1)" ||
+  fail "--init in the provenance"
+"$tg" eval a.tgm data --json >ea.json 2>/dev/null && "$tg" eval w.tgm data --json >ew.json 2>/dev/null || fail "eval a/w"
+python3 - ea.json ew.json <<'PY' || fail "a model warm-started with lr 1e-12 must score like its source"
+import json, sys
+a, w = (json.load(open(f))['breast'] for f in sys.argv[1:3])
+# one epoch only moves the BN running statistics (momentum 0.1 towards the same data)
+assert abs(a['auc'] - w['auc']) < 0.05 and abs(a['accuracy'] - w['accuracy']) < 0.1, (a, w)
+PY
+set +e
+train --out x.tgm --init a.tgm --spec 'conv(4,3,1,1)-relu-gap-dense(2)' >/dev/null 2>err; rc=$?
+set -e
+[ $rc -eq 2 ] && grep -q "differs" err || fail "--init with another network: rc $rc $(cat err)"
+
 # eval: text and JSON agree; synthetic is said everywhere.
 "$tg" eval a.tgm data >e.txt 2>e.err || { cat e.err; fail "eval"; }
 "$tg" eval a.tgm data --json >e.json 2>/dev/null || fail "eval --json"
