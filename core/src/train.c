@@ -61,7 +61,7 @@ static tg_status check_params(const tg_train_params *t)
         return tg_fail(TG_ERR_RANGE, "tg_train: augment_on must be 0 or 1");
     if (t->patience < 0 || !(t->min_delta >= 0.0) || !isfinite(t->min_delta))
         return tg_fail(TG_ERR_RANGE, "tg_train: patience %d and min_delta %g must be >= 0", t->patience, t->min_delta);
-    if (t->monitor != TG_MONITOR_VAL_LOSS && t->monitor != TG_MONITOR_VAL_ACC)
+    if (t->monitor != TG_MONITOR_VAL_LOSS && t->monitor != TG_MONITOR_VAL_ACC && t->monitor != TG_MONITOR_LAST)
         return tg_fail(TG_ERR_ARG, "tg_train: unknown monitor %d", (int)t->monitor);
     return TG_OK;
 }
@@ -420,7 +420,8 @@ tg_status tg_train(tg_pipeline *p, const tg_sample_set *train, const tg_sample_s
             break;
         rep->epochs_run = epoch + 1;
         double metric = lower_better ? e->val_loss : e->val_acc;
-        int improved = !val || (lower_better ? best - metric > params->min_delta : metric - best > params->min_delta);
+        int improved = !val || params->monitor == TG_MONITOR_LAST ||
+                       (lower_better ? best - metric > params->min_delta : metric - best > params->min_delta);
         if (improved) {
             best = metric;
             rep->best_epoch = epoch;

@@ -52,6 +52,8 @@ static void help(FILE *out)
             "  --epochs N (30)  --batch N (32)  --lr X (1e-3)  --optim sgd|adam (adam)\n"
             "  --weight-decay X (0)  --schedule constant|step|cosine (cosine)  --augment on|off (on)\n"
             "  --patience N (8; 0 = no early stopping)  --class-weights balanced|none (balanced)\n"
+            "  --keep best|last      weights kept: the best validation-loss epoch (default) or the last\n"
+            "                        (adversarial training: the best clean epoch lies inside a budget ramp)\n"
             "  --threads N           OpenBLAS threads (use 1 for bit-reproducible runs)\n"
             "calibration and output:\n"
             "  --detector-fpr F      detector false-positive rate on validation (default 0.05)\n"
@@ -140,7 +142,7 @@ static int parse(int argc, char **argv, train_opts *o)
 {
     enum { O_VAL = 256, O_TEST, O_SEED, O_GRID, O_SYN, O_NAME, O_SPEC, O_DEN, O_WAV, O_FWAV, O_FLEV, O_TMIN,
            O_TMAX, O_EPOCHS, O_BATCH, O_LR, O_OPTIM, O_WD, O_SCHED, O_AUG, O_PAT, O_CW, O_THREADS, O_DFPR,
-           O_THR, O_THRVAL, O_CREATED, O_NOTES, O_JSON, O_OUT, O_DEFENSE, O_INIT, O_HELP };
+           O_THR, O_THRVAL, O_CREATED, O_NOTES, O_JSON, O_OUT, O_DEFENSE, O_INIT, O_KEEP, O_HELP };
     static const struct option opts[] = {
         {"out", required_argument, 0, O_OUT},         {"val", required_argument, 0, O_VAL},
         {"test", required_argument, 0, O_TEST},       {"seed", required_argument, 0, O_SEED},
@@ -155,7 +157,8 @@ static int parse(int argc, char **argv, train_opts *o)
         {"augment", required_argument, 0, O_AUG},     {"patience", required_argument, 0, O_PAT},
         {"class-weights", required_argument, 0, O_CW}, {"threads", required_argument, 0, O_THREADS},
         {"detector-fpr", required_argument, 0, O_DFPR}, {"threshold", required_argument, 0, O_THR},
-        {"threshold-from-val", no_argument, 0, O_THRVAL}, {"init", required_argument, 0, O_INIT}, {"created", required_argument, 0, O_CREATED},
+        {"threshold-from-val", no_argument, 0, O_THRVAL}, {"init", required_argument, 0, O_INIT},
+        {"keep", required_argument, 0, O_KEEP}, {"created", required_argument, 0, O_CREATED},
         {"defense", required_argument, 0, O_DEFENSE}, {"notes", required_argument, 0, O_NOTES},     {"json", no_argument, 0, O_JSON},
         {"help", no_argument, 0, O_HELP},             {0, 0, 0, 0}};
     int c, li = -1;
@@ -219,6 +222,14 @@ static int parse(int argc, char **argv, train_opts *o)
         case O_NOTES: o->notes = a; break;
         case O_DEFENSE: o->defense = a; break;
         case O_INIT: o->init = a; break;
+        case O_KEEP:
+            if (!strcmp(a, "best"))
+                t->monitor = TG_MONITOR_VAL_LOSS;
+            else if (!strcmp(a, "last"))
+                t->monitor = TG_MONITOR_LAST;
+            else
+                bad = 1;
+            break;
         case O_JSON: o->json = 1; break;
         case O_HELP: help(stdout); return 0;
         default: help(stderr); return 2;

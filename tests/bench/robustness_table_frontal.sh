@@ -71,8 +71,15 @@ case ${TG_WARM_START:-0} in
 1) init_at="--init undefended.tgm" ; init_wbad="--init denoise.tgm" ;;
 *) echo "TG_WARM_START must be 0 or 1" >&2; exit 2 ;;
 esac
-train at.tgm --denoise off --defense pgd-at:eps=0.005,step=0.0018,ramp=30 $init_at
-train wbad.tgm --denoise on --defense pgd-at:eps=0.005,step=0.0018,ramp=30 $init_wbad
+case ${TG_KEEP_LAST:-0} in
+0) keep_at= ;;
+# fifth run: the adversarially trained models keep their last epoch (trained at the full budget)
+# instead of the best clean-validation-loss epoch, which fell inside the budget ramp
+1) keep_at="--keep last" ;;
+*) echo "TG_KEEP_LAST must be 0 or 1" >&2; exit 2 ;;
+esac
+train at.tgm --denoise off --defense pgd-at:eps=0.005,step=0.0018,ramp=30 $init_at $keep_at
+train wbad.tgm --denoise on --defense pgd-at:eps=0.005,step=0.0018,ramp=30 $init_wbad $keep_at
 set -- robustness data --model undefended=undefended.tgm --model denoise-only=denoise.tgm \
   --model AT-only=at.tgm --model WBAD=wbad.tgm --source undefended.tgm \
   --attacks fgsm,pgd,pgd-l2,cw,apgd,apgd-margin,square \

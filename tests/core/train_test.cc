@@ -413,6 +413,35 @@ TEST(Train, EarlyStoppingRestoresBestWeights)
     tg_eval_report_destroy(&ev);
 }
 
+// TG_MONITOR_LAST keeps the final epoch even when validation got worse (no early stop either):
+// the same run as above, but the network holds epoch 5's weights.
+TEST(Train, MonitorLastKeepsTheFinalEpoch)
+{
+    Data d(16);
+    tg_train_params t = quick_params(1);
+    t.epochs = 5;
+    t.patience = 2;
+    t.min_delta = 1e9; // with the default monitor: stop after epoch 3 and restore epoch 1
+    Model ref(kSmallNet, 16, 8);
+    tg_train_params tn = t;
+    tn.patience = 0;
+    tn.min_delta = 0;
+    tg_train_report rn;
+    ASSERT_EQ(tg_train(ref.p, &d.split[TG_SPLIT_TRAIN], nullptr, &tn, &rn, nullptr), TG_OK); // no val: last epoch
+    Model m(kSmallNet, 16, 8);
+    t.monitor = TG_MONITOR_LAST;
+    tg_train_report rep;
+    ASSERT_EQ(tg_train(m.p, &d.split[TG_SPLIT_TRAIN], &d.split[TG_SPLIT_VAL], &t, &rep, nullptr), TG_OK);
+    EXPECT_FALSE(rep.stopped_early);
+    EXPECT_EQ(rep.epochs_run, 5);
+    EXPECT_EQ(rep.best_epoch, 4);
+    EXPECT_EQ(m.weights(), ref.weights());
+    EXPECT_TRUE(std::isfinite(rep.epoch[4].val_loss)); // validation is still reported
+    t.monitor = (tg_monitor)7;
+    Model bad(kSmallNet, 16, 8);
+    EXPECT_EQ(tg_train(bad.p, &d.split[TG_SPLIT_TRAIN], &d.split[TG_SPLIT_VAL], &t, &rep, nullptr), TG_ERR_ARG);
+}
+
 TEST(Train, RefusesBadInputNamingIt)
 {
     Data d(8);

@@ -51,6 +51,13 @@ set +e
 train --out x.tgm --init a.tgm --spec 'conv(4,3,1,1)-relu-gap-dense(2)' >/dev/null 2>err; rc=$?
 set -e
 [ $rc -eq 2 ] && grep -q "differs" err || fail "--init with another network: rc $rc $(cat err)"
+# --keep last: the final epoch's weights, whatever validation says; a bad value is a usage error
+train --out k.tgm --keep last --json >k.json 2>/dev/null || fail "train --keep last"
+[ "$(json k.json "d['best_epoch']")" = 3 ] || fail "--keep last keeps epoch 3 of 3"
+set +e
+train --out x.tgm --keep worst >/dev/null 2>err; rc=$?
+set -e
+[ $rc -eq 2 ] || fail "--keep worst: rc $rc"
 
 # eval: text and JSON agree; synthetic is said everywhere.
 "$tg" eval a.tgm data >e.txt 2>e.err || { cat e.err; fail "eval"; }

@@ -182,7 +182,10 @@ typedef enum tg_class_weighting {
 
 typedef enum tg_monitor {
     TG_MONITOR_VAL_LOSS = 0,      /* lower is better */
-    TG_MONITOR_VAL_ACC = 1        /* higher is better */
+    TG_MONITOR_VAL_ACC = 1,       /* higher is better */
+    TG_MONITOR_LAST = 2           /* keep the last epoch (validation still reported, no early stop):
+                                   * for adversarial training, whose clean validation loss favours
+                                   * the weakly trained epochs of a budget ramp */
 } tg_monitor;
 
 /* Batch hook for adversarial training, called on every training batch after augmentation.
