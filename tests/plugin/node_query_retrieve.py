@@ -90,12 +90,4 @@ def main():
 
 
 if __name__ == "__main__":
-    H.install_signal_handlers()
-    try:
-        main()
-    except SystemExit as e:
-        H.fail(str(e))
-    except Exception as e:  # noqa: BLE001 -- any error is a test failure, cleanup still runs
-        H.fail("%s: %s" % (type(e).__name__, e))
-    finally:
-        H.finish(TMP, [node], [scp])
+    H.run_test(main, TMP, lambda: [node], lambda: [scp])

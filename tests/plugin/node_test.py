@@ -353,10 +353,4 @@ def main():
 
 
 if __name__ == "__main__":
-    H.install_signal_handlers()
-    try:
-        main()
-    except SystemExit as e:
-        fail(str(e))
-    finally:
-        H.finish(TMP, [node])
+    H.run_test(main, TMP, lambda: [node])
