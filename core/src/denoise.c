@@ -193,11 +193,12 @@ tg_status tg_sigma_mad(const double *d, size_t n, double *sigma)
         if (!isfinite(d[i]))
             return tg_fail(TG_ERR_NONFINITE, "tg_sigma_mad: coefficient %zu is %g", i, d[i]);
     double *buf;
-    uint32_t *hist;
+    uint32_t *hist = NULL; /* only sets of TG_SELECT_SMALL values or more use the histogram */
     tg_status st = tg_alloc_checked((void **)&buf, n, 2 * sizeof *buf, 0, "noise estimate buffer");
     if (st != TG_OK)
         return st;
-    if ((st = tg_alloc_checked((void **)&hist, 65536, sizeof *hist, 0, "noise estimate histogram")) != TG_OK) {
+    if (n >= TG_SELECT_SMALL &&
+        (st = tg_alloc_checked((void **)&hist, 65536, sizeof *hist, 0, "noise estimate histogram")) != TG_OK) {
         free(buf);
         return st;
     }
